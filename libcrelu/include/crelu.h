@@ -1,0 +1,272 @@
+/*
+ * libcrelu - the ReLU activation and its backward pass, bit-exact.
+ *
+ * This is the one public header. Everything a caller may rely on is declared
+ * here; everything else is private and may change in any release.
+ *
+ * The library computes, for float32 and float64 arrays,
+ *
+ *     forward:   y  = relu(x)              (plain, leaky or clipped ReLU)
+ *     backward:  dx = relu'(x) * dy        (from a context that remembered x)
+ *
+ * with results identical, bit for bit, to one of two references, chosen per
+ * context with crelu_set_grad_rule():
+ *
+ *   CRELU_GRAD_PYTORCH  PyTorch 1.13 on the CPU (torch.relu, leaky_relu,
+ *                       hardtanh/relu6 and autograd's backward of each).
+ *   CRELU_GRAD_CS231N   the classic NumPy reference, dx = dy * mask.
+ *
+ * | variant             | forward y            | backward, PYTORCH      | backward, CS231N        |
+ * |---------------------|----------------------|------------------------|-------------------------|
+ * | ReLU                | x < 0 ? +0 : x       | x <= 0 ? +0 : dy       | dy * (x >= 0 ? 1 : 0)   |
+ * | leaky, slope a != 0 | x > 0 ? x : x * a    | dy * (x > 0 ? 1 : a)   | dy * (x >= 0 ? 1 : a)   |
+ * | clipped, cap c > 0  | min(max(x, 0), c)    | 0 < x < c ? dy : +0    | dy * (0 <= x <= c ? 1:0)|
+ *
+ * Forward passes NaN (payload kept) and -0.0 through unchanged, except that
+ * the leaky variant multiplies NaNs by a, which quiets a signalling NaN.
+ * Backward at a NaN x: ReLU/PYTORCH passes dy; every other row takes the
+ * "else" branch (+0, dy * a, or dy * 0).
+ *
+ * Thread safety: a crelu_ctx is not synchronised; use one context per thread
+ * or serialise calls on a shared one. Different contexts and the stateless
+ * functions may be used from any number of threads at once.
+ */
+#ifndef CRELU_H
+#define CRELU_H
+
+#include <stddef.h> /* size_t */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Version. Defined once, here; the build reads it from this header.
+ * ------------------------------------------------------------------------- */
+#define CRELU_VERSION_MAJOR 1
+#define CRELU_VERSION_MINOR 0
+#define CRELU_VERSION_PATCH 0
+
+#define CRELU_VERSION_NUMBER \
+    (CRELU_VERSION_MAJOR * 10000 + CRELU_VERSION_MINOR * 100 + CRELU_VERSION_PATCH)
+
+/* ---------------------------------------------------------------------------
+ * Export macro. The library is built with hidden visibility; only what is
+ * marked CRELU_API is exported (and a linker version script enforces it).
+ * ------------------------------------------------------------------------- */
+#if defined(__GNUC__) || defined(__clang__)
+#define CRELU_API __attribute__((visibility("default")))
+#else
+#define CRELU_API
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Status codes. Every entry point returns one; numbers are fixed forever and
+ * never reused. crelu_strerror() turns one into a sentence.
+ *
+ * XX(name, number, message) - one row per status; the library builds its
+ * enum and its message table from this single list.
+ * ------------------------------------------------------------------------- */
+#define CRELU_STATUS_MAP(XX)                                                             \
+    XX(OK, 0, "success")                                                                 \
+    XX(ERR_INVALID_ARGUMENT, 1,                                                          \
+       "invalid argument (NULL pointer, bad option value, or partially overlapping buffers)") \
+    XX(ERR_OUT_OF_MEMORY, 2, "out of memory")                                            \
+    XX(ERR_NO_FORWARD, 3, "backward called before any successful forward on this context") \
+    XX(ERR_SIZE_MISMATCH, 4, "backward element count differs from the last forward")    \
+    XX(ERR_DTYPE_MISMATCH, 5, "backward dtype differs from the last forward")            \
+    XX(ERR_OVERFLOW, 6, "element count too large: its size in bytes overflows size_t")
+
+typedef enum crelu_status {
+#define CRELU__STATUS_ENUM(name, number, message) CRELU_##name = number,
+    CRELU_STATUS_MAP(CRELU__STATUS_ENUM)
+#undef CRELU__STATUS_ENUM
+} crelu_status;
+
+/* ---------------------------------------------------------------------------
+ * Option values.
+ * ------------------------------------------------------------------------- */
+/* What forward keeps for backward (crelu_set_save). */
+#define CRELU_SAVE_X 0    /* an owned copy of x: n * sizeof(element) bytes (default) */
+#define CRELU_SAVE_MASK 1 /* one bit per element: ceil(n / 8) bytes */
+
+/* Which reference backward matches at the kinks and at NaN x (crelu_set_grad_rule). */
+#define CRELU_GRAD_PYTORCH 0 /* PyTorch 1.13 autograd (default) */
+#define CRELU_GRAD_CS231N 1  /* NumPy dx = dy * mask, as in Stanford cs231n */
+
+/* ---------------------------------------------------------------------------
+ * Version queries.
+ * ------------------------------------------------------------------------- */
+
+/*! crelu_version_number() :
+ *  @return the library's version as MAJOR * 10000 + MINOR * 100 + PATCH.
+ *  Compare it with CRELU_VERSION_NUMBER to detect a header/library mismatch.
+ *  Thread-safe. */
+CRELU_API int crelu_version_number(void);
+
+/*! crelu_version_string() :
+ *  @return the library's version as "MAJOR.MINOR.PATCH", a static string.
+ *  Thread-safe. */
+CRELU_API const char *crelu_version_string(void);
+
+/*! crelu_strerror() :
+ *  @return a static, human-readable sentence for `status`. Never NULL: an
+ *  unknown status gets a generic "unknown status" message. Thread-safe. */
+CRELU_API const char *crelu_strerror(int status);
+
+/* ---------------------------------------------------------------------------
+ * Context: options plus what the last forward saved for backward.
+ *
+ * Lifetime: crelu_create() -> any number of setters, forward and backward
+ * calls -> crelu_destroy(). Options set with the setters apply from the next
+ * forward on; a backward always uses the options of the forward it follows.
+ *
+ * Errors: every function below returns a status and never aborts. A call that
+ * fails changes nothing: not the options, not the saved state, not the output
+ * buffer. The context stays usable after any error.
+ * ------------------------------------------------------------------------- */
+typedef struct crelu_ctx crelu_ctx; /* opaque */
+
+/* A custom allocator for crelu_create_with_allocator(). `alloc` returns
+ * `size` bytes aligned for any object type, or NULL; `free` releases what
+ * `alloc` returned and ignores NULL. `opaque` is passed through unchanged. */
+typedef void *(*crelu_alloc_fn)(void *opaque, size_t size);
+typedef void (*crelu_free_fn)(void *opaque, void *ptr);
+
+/*! crelu_create() :
+ *  Makes a context with the default options: CRELU_SAVE_X, CRELU_GRAD_PYTORCH,
+ *  plain ReLU (slope 0, no cap), automatic thread count. Memory comes from
+ *  malloc/free.
+ *  @param out  receives the context; set to NULL on failure.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `out` is NULL.
+ *  @retval CRELU_ERR_OUT_OF_MEMORY     the context could not be allocated.
+ *  Thread-safe. */
+CRELU_API int crelu_create(crelu_ctx **out);
+
+/*! crelu_create_with_allocator() :
+ *  Same as crelu_create(), but every allocation of this context, including
+ *  the context itself, goes through `alloc` and `free`.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `out`, `alloc` or `free` is NULL.
+ *  @retval CRELU_ERR_OUT_OF_MEMORY     `alloc` returned NULL.
+ *  Thread-safe (as far as the allocator is). */
+CRELU_API int crelu_create_with_allocator(crelu_ctx **out, crelu_alloc_fn alloc,
+                                          crelu_free_fn free, void *opaque);
+
+/*! crelu_destroy() :
+ *  Frees the context and everything it owns. NULL is a no-op. */
+CRELU_API void crelu_destroy(crelu_ctx *ctx);
+
+/*! crelu_sizeof_ctx() :
+ *  @return the bytes this context currently holds: the context itself plus
+ *  its saved-state buffer (n * sizeof(element) after a CRELU_SAVE_X forward,
+ *  ceil(n / 8) after a CRELU_SAVE_MASK one; the buffer is kept and reused,
+ *  never shrunk, until crelu_destroy()). 0 for NULL. */
+CRELU_API size_t crelu_sizeof_ctx(const crelu_ctx *ctx);
+
+/*! crelu_set_save() :
+ *  Chooses what forward keeps for backward: CRELU_SAVE_X or CRELU_SAVE_MASK.
+ *  Both give bit-identical backward results; the mask is 32x (float32) or
+ *  64x (float64) smaller.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `save` is not one of the two. */
+CRELU_API int crelu_set_save(crelu_ctx *ctx, int save);
+
+/*! crelu_set_grad_rule() :
+ *  Chooses the backward reference: CRELU_GRAD_PYTORCH or CRELU_GRAD_CS231N.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `rule` is not one of the two. */
+CRELU_API int crelu_set_grad_rule(crelu_ctx *ctx, int rule);
+
+/*! crelu_set_negative_slope() :
+ *  Sets the leaky slope `a`: 0 (or -0.0) means plain ReLU, any other finite
+ *  value selects leaky ReLU. Converted to float for float32 data, as PyTorch does.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL, `slope` is NaN or infinite,
+ *                                      or `slope` != 0 while a cap is set. */
+CRELU_API int crelu_set_negative_slope(crelu_ctx *ctx, double slope);
+
+/*! crelu_set_max_value() :
+ *  Sets the cap `c`: INFINITY means no cap, any other value > 0 selects
+ *  clipped ReLU (c = 6 is ReLU6). Converted to float for float32 data.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL, `max_value` is NaN or <= 0,
+ *                                      or a finite cap while the slope is != 0. */
+CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
+
+/*! crelu_set_num_threads() :
+ *  Sets how many threads forward and backward may use; 0 = automatic.
+ *  This release runs every call on the calling thread; the value is kept
+ *  and validated so that code written now keeps working when threads come.
+ *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0. */
+CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
+
+/*! crelu_forward_f32() / crelu_forward_f64() :
+ *  y[i] = relu(x[i]) for i < n, with the context's current options, and saves
+ *  what backward needs (a copy of x, or the mask) inside the context; the
+ *  context never keeps `x` or `y` past the call. Buffers are reused: a forward
+ *  whose saved state fits the buffer of an earlier one allocates nothing.
+ *  @param x  n input elements.
+ *  @param y  n output elements; may be exactly `x` (in place), may not
+ *            partially overlap it.
+ *  Checks run in this order; the first that fails is returned:
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL.
+ *  @retval CRELU_OK                    `n` is 0: nothing is read, written or saved.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL.
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` and `y` overlap without being equal.
+ *  @retval CRELU_ERR_OUT_OF_MEMORY     the saved-state buffer could not grow
+ *                                      (the previous forward's state is kept).
+ *  @retval CRELU_OK                    success. */
+CRELU_API int crelu_forward_f32(crelu_ctx *ctx, const float *x, float *y, size_t n);
+CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size_t n);
+
+/*! crelu_backward_f32() / crelu_backward_f64() :
+ *  dx[i] = relu'(x[i]) * dy[i] for the x of the last successful forward, with
+ *  that forward's options. May be called any number of times until the next
+ *  forward; it does not change the context.
+ *  @param dy  n upstream gradient elements.
+ *  @param dx  n output elements; may be exactly `dy`, may not partially overlap it.
+ *  Checks run in this order; the first that fails is returned:
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL.
+ *  @retval CRELU_OK                    `n` is 0: nothing is read or written.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` or `dx` is NULL.
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` and `dx` overlap without being equal.
+ *  @retval CRELU_ERR_NO_FORWARD        no forward has succeeded on this context.
+ *  @retval CRELU_ERR_DTYPE_MISMATCH    the last forward was of the other dtype.
+ *  @retval CRELU_ERR_SIZE_MISMATCH     `n` differs from the last forward's.
+ *  @retval CRELU_OK                    success. */
+CRELU_API int crelu_backward_f32(crelu_ctx *ctx, const float *dy, float *dx, size_t n);
+CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, size_t n);
+
+/* ---------------------------------------------------------------------------
+ * Stateless functions: plain ReLU with the default options (CRELU_GRAD_PYTORCH),
+ * no context, no allocation. Thread-safe.
+ * ------------------------------------------------------------------------- */
+
+/*! crelu_relu_f32() / crelu_relu_f64() :
+ *  y[i] = x[i] < 0 ? +0 : x[i]. `y` may be exactly `x`.
+ *  @retval CRELU_OK                    success, or `n` is 0.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL, or they partially overlap.
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t. */
+CRELU_API int crelu_relu_f32(const float *x, float *y, size_t n);
+CRELU_API int crelu_relu_f64(const double *x, double *y, size_t n);
+
+/*! crelu_relu_backward_f32() / crelu_relu_backward_f64() :
+ *  dx[i] = x[i] <= 0 ? +0 : dy[i] (PyTorch's rule). `dx` may be exactly `dy`
+ *  or exactly `x`; partial overlap with either is an error.
+ *  @retval CRELU_OK                    success, or `n` is 0.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  a pointer is NULL, or `dx` partially
+ *                                      overlaps `x` or `dy`.
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t. */
+CRELU_API int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
+CRELU_API int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRELU_H */

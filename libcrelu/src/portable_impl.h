@@ -1,0 +1,166 @@
+/* Portable kernels for one element type. Included by portable.c once per
+ * dtype with T (the element type) and SFX(name) (adds the dtype suffix).
+ *
+ * Each public-facing kernel switches once on the operation, outside the loop,
+ * and calls an always-inlined loop with the variant and rule as constants:
+ * the compiler then emits one branch-free loop per row of the table. */
+
+/* The "forward y" column, branch-free. */
+static CRELU__ALWAYS_INLINE T SFX(portable_forward_one)(crelu__variant variant, T x, T slope,
+                                                        T cap) {
+    if (variant == CRELU__LEAKY) {
+        return x > 0 ? x : x * slope;
+    }
+    T low = x < 0 ? (T)0 : x; /* max(x, 0): NaN and -0.0 pass */
+    if (variant == CRELU__CLIPPED) {
+        return cap < low ? cap : low; /* min(low, cap): NaN passes */
+    }
+    return low;
+}
+
+/* The mask bit: 1 where backward passes dy through. `&` rather than `&&`
+ * keeps both comparisons unconditional, hence vectorisable. */
+static CRELU__ALWAYS_INLINE int SFX(portable_passes)(crelu__variant variant, int pytorch, T x,
+                                                     T cap) {
+    switch (variant) {
+    case CRELU__LEAKY:
+        return pytorch ? x > 0 : x >= 0;
+    case CRELU__CLIPPED:
+        return pytorch ? (x > 0) & (x < cap) : (x >= 0) & (x <= cap);
+    case CRELU__RELU:
+    default:
+        return pytorch ? !(x <= 0) : x >= 0;
+    }
+}
+
+/* The backward columns, given the bit: PyTorch's ReLU and clipped rows select
+ * (blocked gives +0); every other row multiplies dy by gain_pass (1) or
+ * gain_block (slope, or 0). */
+static CRELU__ALWAYS_INLINE T SFX(portable_backward_one)(int selects, int passes, T dy,
+                                                         T gain_pass, T gain_block) {
+    if (selects) {
+        return passes ? dy : (T)0;
+    }
+    return dy * (passes ? gain_pass : gain_block);
+}
+
+/* Everything the loops need, converted to T once per call. */
+typedef struct SFX(portable_params) {
+    crelu__variant variant;
+    int pytorch;
+    int selects;
+    T slope, cap, gain_pass, gain_block;
+} SFX(portable_params);
+
+static SFX(portable_params) SFX(portable_params_of)(const crelu__op *op) {
+    SFX(portable_params) p;
+    p.variant = op->variant;
+    p.pytorch = op->rule == CRELU_GRAD_PYTORCH;
+    p.selects = p.pytorch && op->variant != CRELU__LEAKY;
+    p.slope = (T)op->slope;
+    p.cap = (T)op->cap;
+    p.gain_pass = (T)op->one;
+    p.gain_block = op->variant == CRELU__LEAKY ? p.slope : (T)0;
+    return p;
+}
+
+static CRELU__ALWAYS_INLINE void SFX(portable_forward_loop)(crelu__variant variant,
+                                                           const SFX(portable_params) * p,
+                                                           const T *x, T *y, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        y[i] = SFX(portable_forward_one)(variant, x[i], p->slope, p->cap);
+    }
+}
+
+static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, size_t n) {
+    const SFX(portable_params) p = SFX(portable_params_of)(op);
+    switch (p.variant) {
+    case CRELU__LEAKY: SFX(portable_forward_loop)(CRELU__LEAKY, &p, x, y, n); break;
+    case CRELU__CLIPPED: SFX(portable_forward_loop)(CRELU__CLIPPED, &p, x, y, n); break;
+    case CRELU__RELU:
+    default: SFX(portable_forward_loop)(CRELU__RELU, &p, x, y, n); break;
+    }
+}
+
+/* Writes y and the mask in one pass, eight elements (one mask byte) at a time;
+ * reading x[i] before writing y[i] keeps y == x correct. */
+static CRELU__ALWAYS_INLINE void SFX(portable_forward_mask_loop)(
+    crelu__variant variant, int pytorch, const SFX(portable_params) * p, const T *x, T *y,
+    unsigned char *restrict mask, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        unsigned bits = 0;
+        for (unsigned k = 0; k < 8; k++) {
+            T xk = x[i + k];
+            bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
+            y[i + k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
+        }
+        mask[i / 8] = (unsigned char)bits;
+    }
+    if (i < n) {
+        unsigned bits = 0;
+        for (unsigned k = 0; k < n - i; k++) {
+            T xk = x[i + k];
+            bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
+            y[i + k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
+        }
+        mask[i / 8] = (unsigned char)bits;
+    }
+}
+
+static void SFX(portable_forward_mask)(const crelu__op *op, const T *x, T *y,
+                                       unsigned char *restrict mask, size_t n) {
+    const SFX(portable_params) p = SFX(portable_params_of)(op);
+#define LOOP(variant, pytorch) SFX(portable_forward_mask_loop)(variant, pytorch, &p, x, y, mask, n)
+    CRELU__SPECIALISE(p, LOOP);
+#undef LOOP
+}
+
+static CRELU__ALWAYS_INLINE void SFX(portable_backward_x_loop)(crelu__variant variant,
+                                                              int pytorch,
+                                                              const SFX(portable_params) * p,
+                                                              const T *x, const T *dy, T *dx,
+                                                              size_t n) {
+    const int selects = pytorch && variant != CRELU__LEAKY;
+    for (size_t i = 0; i < n; i++) {
+        int passes = SFX(portable_passes)(variant, pytorch, x[i], p->cap);
+        dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
+    }
+}
+
+static void SFX(portable_backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx,
+                                     size_t n) {
+    const SFX(portable_params) p = SFX(portable_params_of)(op);
+#define LOOP(variant, pytorch) SFX(portable_backward_x_loop)(variant, pytorch, &p, x, dy, dx, n)
+    CRELU__SPECIALISE(p, LOOP);
+#undef LOOP
+}
+
+static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_loop)(
+    int selects, const SFX(portable_params) * p, const unsigned char *restrict mask, const T *dy,
+    T *dx, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        unsigned bits = mask[i / 8];
+        for (unsigned k = 0; k < 8; k++) {
+            int passes = (bits >> k) & 1u;
+            dx[i + k] =
+                SFX(portable_backward_one)(selects, passes, dy[i + k], p->gain_pass, p->gain_block);
+        }
+    }
+    for (; i < n; i++) {
+        int passes = (mask[i / 8] >> (i % 8)) & 1u;
+        dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
+    }
+}
+
+static void SFX(portable_backward_mask)(const crelu__op *op, const unsigned char *restrict mask,
+                                        const T *dy, T *dx, size_t n) {
+    const SFX(portable_params) p = SFX(portable_params_of)(op);
+    /* Only the combine step differs between rows once the bit is known. */
+    if (p.selects) {
+        SFX(portable_backward_mask_loop)(1, &p, mask, dy, dx, n);
+    } else {
+        SFX(portable_backward_mask_loop)(0, &p, mask, dy, dx, n);
+    }
+}

@@ -1,0 +1,28 @@
+/* The scalar reference kernels: the semantics table of crelu.h transcribed one
+ * element at a time, with plain branches, for readability over speed. Every
+ * other implementation must match these bit for bit. */
+#include "crelu_internal.h"
+
+#define T float
+#define SFX(name) name##_f32
+#include "reference_impl.h"
+#undef SFX
+#undef T
+
+#define T double
+#define SFX(name) name##_f64
+#include "reference_impl.h"
+#undef SFX
+#undef T
+
+const crelu__kernels crelu__kernels_reference = {
+    "reference",
+    reference_forward_f32,
+    reference_forward_mask_f32,
+    reference_backward_x_f32,
+    reference_backward_mask_f32,
+    reference_forward_f64,
+    reference_forward_mask_f64,
+    reference_backward_x_f64,
+    reference_backward_mask_f64,
+};

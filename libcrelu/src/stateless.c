@@ -1,0 +1,63 @@
+/* The context-free entry points: plain ReLU, PyTorch's backward rule. */
+#include "crelu_internal.h"
+
+static int forward_checked(const void *x, void *y, size_t n, size_t elem_size) {
+    if (n == 0) {
+        return CRELU_OK;
+    }
+    return crelu__check_buffers(x, y, n, elem_size);
+}
+
+/* dx may equal x or dy exactly; x and dy are both read-only, so they may
+ * overlap each other in any way. */
+static int backward_checked(const void *x, const void *dy, void *dx, size_t n,
+                            size_t elem_size) {
+    if (n == 0) {
+        return CRELU_OK;
+    }
+    if (x == NULL) {
+        return CRELU_ERR_INVALID_ARGUMENT;
+    }
+    int status = crelu__check_buffers(dy, dx, n, elem_size);
+    if (status != CRELU_OK) {
+        return status;
+    }
+    return crelu__overlap_partially(x, dx, n * elem_size) ? CRELU_ERR_INVALID_ARGUMENT
+                                                          : CRELU_OK;
+}
+
+int crelu_relu_f32(const float *x, float *y, size_t n) {
+    int status = forward_checked(x, y, n, sizeof *x);
+    if (status == CRELU_OK && n > 0) {
+        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
+        crelu__active_kernels()->forward_f32(&op, x, y, n);
+    }
+    return status;
+}
+
+int crelu_relu_f64(const double *x, double *y, size_t n) {
+    int status = forward_checked(x, y, n, sizeof *x);
+    if (status == CRELU_OK && n > 0) {
+        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
+        crelu__active_kernels()->forward_f64(&op, x, y, n);
+    }
+    return status;
+}
+
+int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
+    int status = backward_checked(x, dy, dx, n, sizeof *x);
+    if (status == CRELU_OK && n > 0) {
+        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
+        crelu__active_kernels()->backward_x_f32(&op, x, dy, dx, n);
+    }
+    return status;
+}
+
+int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n) {
+    int status = backward_checked(x, dy, dx, n, sizeof *x);
+    if (status == CRELU_OK && n > 0) {
+        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
+        crelu__active_kernels()->backward_x_f64(&op, x, dy, dx, n);
+    }
+    return status;
+}
