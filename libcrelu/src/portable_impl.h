@@ -143,13 +143,13 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_loop)(
     for (; i + 8 <= n; i += 8) {
         unsigned bits = mask[i / 8];
         for (unsigned k = 0; k < 8; k++) {
-            int passes = (bits >> k) & 1u;
+            int passes = (int)((bits >> k) & 1u);
             dx[i + k] =
                 SFX(portable_backward_one)(selects, passes, dy[i + k], p->gain_pass, p->gain_block);
         }
     }
     for (; i < n; i++) {
-        int passes = (mask[i / 8] >> (i % 8)) & 1u;
+        int passes = (int)(((unsigned)mask[i / 8] >> (i % 8)) & 1u);
         dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
     }
 }
