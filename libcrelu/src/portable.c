@@ -1,6 +1,9 @@
 /* Portable kernels: the same semantics as reference.c, written as
  * compare-and-select expressions inside loops specialised per table row, so
  * that the compiler vectorises them for whatever ISA it targets. */
+#include <stdint.h>
+#include <string.h>
+
 #include "crelu_internal.h"
 
 /* Calls LOOP(variant, pytorch) with both as compile-time constants. */
@@ -17,15 +20,19 @@
     } while (0)
 
 #define T float
+#define U uint32_t
 #define SFX(name) name##_f32
 #include "portable_impl.h"
 #undef SFX
+#undef U
 #undef T
 
 #define T double
+#define U uint64_t
 #define SFX(name) name##_f64
 #include "portable_impl.h"
 #undef SFX
+#undef U
 #undef T
 
 const crelu__kernels crelu__kernels_portable = {

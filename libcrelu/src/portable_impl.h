@@ -33,15 +33,28 @@ static CRELU__ALWAYS_INLINE int SFX(portable_passes)(crelu__variant variant, int
     }
 }
 
+/* bit ? a : b, on the bit patterns: an all-ones or all-zero lane mask, which
+ * the vectoriser handles where a ternary on a mask bit defeats it. */
+static CRELU__ALWAYS_INLINE T SFX(portable_pick)(unsigned bit, T a, T b) {
+    const U all = (U)0 - (U)bit;
+    U ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    const U picked = ub ^ ((ua ^ ub) & all);
+    T result;
+    memcpy(&result, &picked, sizeof result);
+    return result;
+}
+
 /* The backward columns, given the bit: PyTorch's ReLU and clipped rows select
  * (blocked gives +0); every other row multiplies dy by gain_pass (1) or
  * gain_block (slope, or 0). */
-static CRELU__ALWAYS_INLINE T SFX(portable_backward_one)(int selects, int passes, T dy,
+static CRELU__ALWAYS_INLINE T SFX(portable_backward_one)(int selects, unsigned passes, T dy,
                                                          T gain_pass, T gain_block) {
     if (selects) {
-        return passes ? dy : (T)0;
+        return SFX(portable_pick)(passes, dy, (T)0);
     }
-    return dy * (passes ? gain_pass : gain_block);
+    return dy * SFX(portable_pick)(passes, gain_pass, gain_block);
 }
 
 /* Everything the loops need, converted to T once per call. */
@@ -87,16 +100,18 @@ static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, size_t 
 static CRELU__ALWAYS_INLINE void SFX(portable_forward_mask_loop)(
     crelu__variant variant, int pytorch, const SFX(portable_params) * p, const T *x, T *y,
     unsigned char *restrict mask, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
+    /* Indexed by block (not i += 8 up to n), which is what lets GCC vectorise it. */
+    const size_t blocks = n / 8;
+    for (size_t b = 0; b < blocks; b++) {
         unsigned bits = 0;
         for (unsigned k = 0; k < 8; k++) {
-            T xk = x[i + k];
+            T xk = x[8 * b + k];
             bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
-            y[i + k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
+            y[8 * b + k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
         }
-        mask[i / 8] = (unsigned char)bits;
+        mask[b] = (unsigned char)bits;
     }
+    const size_t i = 8 * blocks;
     if (i < n) {
         unsigned bits = 0;
         for (unsigned k = 0; k < n - i; k++) {
@@ -123,7 +138,7 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_x_loop)(crelu__variant va
                                                               size_t n) {
     const int selects = pytorch && variant != CRELU__LEAKY;
     for (size_t i = 0; i < n; i++) {
-        int passes = SFX(portable_passes)(variant, pytorch, x[i], p->cap);
+        unsigned passes = (unsigned)SFX(portable_passes)(variant, pytorch, x[i], p->cap);
         dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
     }
 }
@@ -139,17 +154,16 @@ static void SFX(portable_backward_x)(const crelu__op *op, const T *x, const T *d
 static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_loop)(
     int selects, const SFX(portable_params) * p, const unsigned char *restrict mask, const T *dy,
     T *dx, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        unsigned bits = mask[i / 8];
+    const size_t blocks = n / 8;
+    for (size_t b = 0; b < blocks; b++) {
+        unsigned bits = mask[b];
         for (unsigned k = 0; k < 8; k++) {
-            int passes = (int)((bits >> k) & 1u);
-            dx[i + k] =
-                SFX(portable_backward_one)(selects, passes, dy[i + k], p->gain_pass, p->gain_block);
+            dx[8 * b + k] = SFX(portable_backward_one)(selects, (bits >> k) & 1u, dy[8 * b + k],
+                                                       p->gain_pass, p->gain_block);
         }
     }
-    for (; i < n; i++) {
-        int passes = (int)(((unsigned)mask[i / 8] >> (i % 8)) & 1u);
+    for (size_t i = 8 * blocks; i < n; i++) {
+        unsigned passes = ((unsigned)mask[i / 8] >> (i % 8)) & 1u;
         dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
     }
 }
