@@ -1,6 +1,9 @@
 /* The context-free entry points: plain ReLU, PyTorch's backward rule. */
 #include "crelu_internal.h"
 
+/* Plain ReLU, PyTorch's rule: what crelu_create() gives by default. */
+static const crelu__op default_op = {CRELU__RELU, CRELU_GRAD_PYTORCH, 0.0, INFINITY, 1.0};
+
 static int forward_checked(const void *x, void *y, size_t n, size_t elem_size) {
     if (n == 0) {
         return CRELU_OK;
@@ -29,8 +32,7 @@ static int backward_checked(const void *x, const void *dy, void *dx, size_t n,
 int crelu_relu_f32(const float *x, float *y, size_t n) {
     int status = forward_checked(x, y, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-        crelu__active_kernels()->forward_f32(&op, x, y, n);
+        crelu__active_kernels()->forward_f32(&default_op, x, y, n);
     }
     return status;
 }
@@ -38,8 +40,7 @@ int crelu_relu_f32(const float *x, float *y, size_t n) {
 int crelu_relu_f64(const double *x, double *y, size_t n) {
     int status = forward_checked(x, y, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-        crelu__active_kernels()->forward_f64(&op, x, y, n);
+        crelu__active_kernels()->forward_f64(&default_op, x, y, n);
     }
     return status;
 }
@@ -47,8 +48,7 @@ int crelu_relu_f64(const double *x, double *y, size_t n) {
 int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
     int status = backward_checked(x, dy, dx, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-        crelu__active_kernels()->backward_x_f32(&op, x, dy, dx, n);
+        crelu__active_kernels()->backward_x_f32(&default_op, x, dy, dx, n);
     }
     return status;
 }
@@ -56,8 +56,7 @@ int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n
 int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n) {
     int status = backward_checked(x, dy, dx, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-        crelu__active_kernels()->backward_x_f64(&op, x, dy, dx, n);
+        crelu__active_kernels()->backward_x_f64(&default_op, x, dy, dx, n);
     }
     return status;
 }
