@@ -11,6 +11,8 @@ Run: CRELU_LIBRARY=<prefix>/lib/libcrelu.so.1 /usr/bin/python3 -m pytest -q \
 
 import functools
 import math
+import sys
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,6 +20,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "seed"))
+from seed_relu import Relu  # noqa: E402  (the seed's class, shared with the other reference test)
 
 import crelu_ctypes
 from crelu_ctypes import CRELU_GRAD_CS231N, CRELU_GRAD_PYTORCH, CRELU_SAVE_MASK, CRELU_SAVE_X
@@ -70,23 +75,6 @@ VARIANTS = [
 VARIANT_BY_NAME = {v.name: v for v in VARIANTS}
 RULES = {"pytorch": CRELU_GRAD_PYTORCH, "cs231n": CRELU_GRAD_CS231N}
 SAVES = {"save_x": CRELU_SAVE_X, "save_mask": CRELU_SAVE_MASK}
-
-
-class Relu:
-    """The seed's NumPy class, verbatim (the cs231n reference for plain ReLU)."""
-
-    def __init__(self): self.x = None
-
-    def __call__(self, x):
-        self.x = x
-        out = self.x.copy()
-        out[out < 0] = 0
-        return out
-
-    def backward(self, d_loss):
-        relu_mask = (self.x >= 0)
-        dx = d_loss * relu_mask
-        return dx
 
 
 def torch_reference(variant, x, dy):
