@@ -155,14 +155,15 @@ CRELU_API int crelu_create_with_allocator(crelu_ctx **out, crelu_alloc_fn alloc,
                                           crelu_free_fn free, void *opaque);
 
 /*! crelu_destroy() :
- *  Frees the context and everything it owns. NULL is a no-op. */
+ *  Frees the context and everything it owns. NULL is a no-op.
+ *  No other call on `ctx` may be running or follow. */
 CRELU_API void crelu_destroy(crelu_ctx *ctx);
 
 /*! crelu_sizeof_ctx() :
  *  @return the bytes this context currently holds: the context itself plus
  *  its saved-state buffer (n * sizeof(element) after a CRELU_SAVE_X forward,
  *  ceil(n / 8) after a CRELU_SAVE_MASK one; the buffer is kept and reused,
- *  never shrunk, until crelu_destroy()). 0 for NULL. */
+ *  never shrunk, until crelu_destroy()). 0 for NULL. One thread at a time per context. */
 CRELU_API size_t crelu_sizeof_ctx(const crelu_ctx *ctx);
 
 /*! crelu_set_save() :
@@ -170,13 +171,15 @@ CRELU_API size_t crelu_sizeof_ctx(const crelu_ctx *ctx);
  *  Both give bit-identical backward results; the mask is 32x (float32) or
  *  64x (float64) smaller.
  *  @retval CRELU_OK                    success.
- *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `save` is not one of the two. */
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `save` is not one of the two.
+ *  One thread at a time per context. */
 CRELU_API int crelu_set_save(crelu_ctx *ctx, int save);
 
 /*! crelu_set_grad_rule() :
  *  Chooses the backward reference: CRELU_GRAD_PYTORCH or CRELU_GRAD_CS231N.
  *  @retval CRELU_OK                    success.
- *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `rule` is not one of the two. */
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `rule` is not one of the two.
+ *  One thread at a time per context. */
 CRELU_API int crelu_set_grad_rule(crelu_ctx *ctx, int rule);
 
 /*! crelu_set_negative_slope() :
@@ -184,7 +187,8 @@ CRELU_API int crelu_set_grad_rule(crelu_ctx *ctx, int rule);
  *  value selects leaky ReLU. Converted to float for float32 data, as PyTorch does.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL, `slope` is NaN or infinite,
- *                                      or `slope` != 0 while a cap is set. */
+ *                                      or `slope` != 0 while a cap is set.
+ *  One thread at a time per context. */
 CRELU_API int crelu_set_negative_slope(crelu_ctx *ctx, double slope);
 
 /*! crelu_set_max_value() :
@@ -192,7 +196,8 @@ CRELU_API int crelu_set_negative_slope(crelu_ctx *ctx, double slope);
  *  clipped ReLU (c = 6 is ReLU6). Converted to float for float32 data.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL, `max_value` is NaN or <= 0,
- *                                      or a finite cap while the slope is != 0. */
+ *                                      or a finite cap while the slope is != 0.
+ *  One thread at a time per context. */
 CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
 
 /*! crelu_set_num_threads() :
@@ -200,7 +205,8 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  This release runs every call on the calling thread; the value is kept
  *  and validated so that code written now keeps working when threads come.
  *  @retval CRELU_OK                    success.
- *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0. */
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0.
+ *  One thread at a time per context. */
 CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
 
 /*! crelu_forward_f32() / crelu_forward_f64() :
@@ -219,7 +225,8 @@ CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` and `y` overlap without being equal.
  *  @retval CRELU_ERR_OUT_OF_MEMORY     the saved-state buffer could not grow
  *                                      (the previous forward's state is kept).
- *  @retval CRELU_OK                    success. */
+ *  @retval CRELU_OK                    success.
+ *  One thread at a time per context. */
 CRELU_API int crelu_forward_f32(crelu_ctx *ctx, const float *x, float *y, size_t n);
 CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size_t n);
 
@@ -238,7 +245,8 @@ CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size
  *  @retval CRELU_ERR_NO_FORWARD        no forward has succeeded on this context.
  *  @retval CRELU_ERR_DTYPE_MISMATCH    the last forward was of the other dtype.
  *  @retval CRELU_ERR_SIZE_MISMATCH     `n` differs from the last forward's.
- *  @retval CRELU_OK                    success. */
+ *  @retval CRELU_OK                    success.
+ *  One thread at a time per context. */
 CRELU_API int crelu_backward_f32(crelu_ctx *ctx, const float *dy, float *dx, size_t n);
 CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, size_t n);
 
