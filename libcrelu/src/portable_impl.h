@@ -1,5 +1,6 @@
 /* Portable kernels for one element type. Included by portable.c once per
- * dtype with T (the element type) and SFX(name) (adds the dtype suffix).
+ * dtype with T (the element type), U (the unsigned integer of T's width) and
+ * SFX(name) (adds the dtype suffix).
  *
  * Each public-facing kernel switches once on the operation, outside the loop,
  * and calls an always-inlined loop with the variant and rule as constants:
@@ -95,31 +96,32 @@ static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, size_t 
     }
 }
 
-/* Writes y and the mask in one pass, eight elements (one mask byte) at a time;
- * reading x[i] before writing y[i] keeps y == x correct. */
+/* y for `count` (at most 8) elements, and their mask bits as one byte.
+ * Reading x[k] before writing y[k] keeps y == x correct. */
+static CRELU__ALWAYS_INLINE unsigned char SFX(portable_forward_mask_byte)(
+    crelu__variant variant, int pytorch, const SFX(portable_params) * p, const T *x, T *y,
+    unsigned count) {
+    unsigned bits = 0;
+    for (unsigned k = 0; k < count; k++) {
+        T xk = x[k];
+        bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
+        y[k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
+    }
+    return (unsigned char)bits;
+}
+
+/* Writes y and the mask in one pass, one mask byte (eight elements) at a time. */
 static CRELU__ALWAYS_INLINE void SFX(portable_forward_mask_loop)(
     crelu__variant variant, int pytorch, const SFX(portable_params) * p, const T *x, T *y,
     unsigned char *restrict mask, size_t n) {
     /* Indexed by block (not i += 8 up to n), which is what lets GCC vectorise it. */
     const size_t blocks = n / 8;
     for (size_t b = 0; b < blocks; b++) {
-        unsigned bits = 0;
-        for (unsigned k = 0; k < 8; k++) {
-            T xk = x[8 * b + k];
-            bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
-            y[8 * b + k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
-        }
-        mask[b] = (unsigned char)bits;
+        mask[b] = SFX(portable_forward_mask_byte)(variant, pytorch, p, x + 8 * b, y + 8 * b, 8);
     }
-    const size_t i = 8 * blocks;
-    if (i < n) {
-        unsigned bits = 0;
-        for (unsigned k = 0; k < n - i; k++) {
-            T xk = x[i + k];
-            bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
-            y[i + k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
-        }
-        mask[i / 8] = (unsigned char)bits;
+    if (n % 8 != 0) {
+        mask[blocks] = SFX(portable_forward_mask_byte)(variant, pytorch, p, x + 8 * blocks,
+                                                       y + 8 * blocks, (unsigned)(n % 8));
     }
 }
 
