@@ -153,20 +153,26 @@ static void SFX(portable_backward_x)(const crelu__op *op, const T *x, const T *d
 #undef LOOP
 }
 
+/* dx for `count` (at most 8) elements whose mask bits are `bits`. */
+static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_byte)(
+    int selects, const SFX(portable_params) * p, unsigned bits, const T *dy, T *dx,
+    unsigned count) {
+    for (unsigned k = 0; k < count; k++) {
+        dx[k] = SFX(portable_backward_one)(selects, (bits >> k) & 1u, dy[k], p->gain_pass,
+                                           p->gain_block);
+    }
+}
+
 static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_loop)(
     int selects, const SFX(portable_params) * p, const unsigned char *restrict mask, const T *dy,
     T *dx, size_t n) {
-    const size_t blocks = n / 8;
+    const size_t blocks = n / 8; /* indexed by block, as in forward_mask_loop */
     for (size_t b = 0; b < blocks; b++) {
-        unsigned bits = mask[b];
-        for (unsigned k = 0; k < 8; k++) {
-            dx[8 * b + k] = SFX(portable_backward_one)(selects, (bits >> k) & 1u, dy[8 * b + k],
-                                                       p->gain_pass, p->gain_block);
-        }
+        SFX(portable_backward_mask_byte)(selects, p, mask[b], dy + 8 * b, dx + 8 * b, 8);
     }
-    for (size_t i = 8 * blocks; i < n; i++) {
-        unsigned passes = ((unsigned)mask[i / 8] >> (i % 8)) & 1u;
-        dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
+    if (n % 8 != 0) {
+        SFX(portable_backward_mask_byte)(selects, p, mask[blocks], dy + 8 * blocks,
+                                         dx + 8 * blocks, (unsigned)(n % 8));
     }
 }
 
