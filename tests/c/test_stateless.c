@@ -8,13 +8,13 @@
 
 enum { MAX_N = 257 };
 
-static const crelu__op *default_op(void) {
-    static crelu__op op;
-    op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-    return &op;
+/* What the stateless functions compute: plain ReLU, PyTorch's rule. */
+static crelu__op default_op(void) {
+    return crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
 }
 
 static void forward_sweep(const dtype_api *t) {
+    const crelu__op op = default_op();
     for (size_t n = 0; n <= MAX_N; n++) {
         for (size_t m = 0; m < misalignments(t); m++) {
             for (int in_place = 0; in_place <= 1; in_place++) {
@@ -22,7 +22,7 @@ static void forward_sweep(const dtype_api *t) {
                 guarded y = guarded_make(t, n, (m * 5) % misalignments(t));
                 ELEMENTS(want, MAX_N);
                 fill_inputs(t, x.data, n, n * 3 + m);
-                t->ref_forward(default_op(), x.data, want, n);
+                t->ref_forward(&op, x.data, want, n);
                 void *out = in_place ? x.data : y.data;
                 cr_assert_eq(t->relu(x.data, out, n), CRELU_OK);
                 assert_same_bits(t, out, want, n, in_place ? "relu in place" : "relu");
@@ -40,6 +40,7 @@ Test(stateless, relu_f64_every_size_misalignment_and_in_place) { forward_sweep(&
 
 /* dx may be a separate buffer, exactly dy, or exactly x. */
 static void backward_sweep(const dtype_api *t) {
+    const crelu__op op = default_op();
     static const char *const where[] = {"dx separate", "dx == dy", "dx == x"};
     for (size_t n = 0; n <= MAX_N; n++) {
         for (size_t m = 0; m < misalignments(t); m++) {
@@ -50,7 +51,7 @@ static void backward_sweep(const dtype_api *t) {
                 ELEMENTS(want, MAX_N);
                 fill_inputs(t, x.data, n, n * 5 + m);
                 fill_inputs(t, dy.data, n, n * 5 + m + 1);
-                t->ref_backward_x(default_op(), x.data, dy.data, want, n);
+                t->ref_backward_x(&op, x.data, dy.data, want, n);
                 void *out = w == 0 ? dx.data : w == 1 ? dy.data : x.data;
                 cr_assert_eq(t->relu_backward(x.data, dy.data, out, n), CRELU_OK);
                 assert_same_bits(t, out, want, n, where[w]);
@@ -70,13 +71,14 @@ Test(stateless, relu_backward_f64_every_size_misalignment_and_alias) { backward_
 
 /* Input and upstream gradient are both read-only, so they may be one buffer. */
 Test(stateless, x_and_dy_may_be_the_same_buffer) {
+    const crelu__op op = default_op();
     for (size_t d = 0; d < 2; d++) {
         const dtype_api *t = test_dtypes[d];
         ELEMENTS(x, MAX_N);
         ELEMENTS(dx, MAX_N);
         ELEMENTS(want, MAX_N);
         fill_inputs(t, x, MAX_N, 9);
-        t->ref_backward_x(default_op(), x, x, want, MAX_N);
+        t->ref_backward_x(&op, x, x, want, MAX_N);
         cr_assert_eq(t->relu_backward(x, x, dx, MAX_N), CRELU_OK);
         assert_same_bits(t, dx, want, MAX_N, "x == dy");
     }
