@@ -109,6 +109,15 @@ CRELU_API int crelu_version_number(void);
  *  Thread-safe. */
 CRELU_API const char *crelu_version_string(void);
 
+/*! crelu_isa_name() :
+ *  @return the instruction set the kernels run on, a static string: "avx512",
+ *  "avx2", "sse2", "portable" (compiler-vectorised C) or "scalar". Chosen once,
+ *  on first use, as the best this CPU supports; the environment variable
+ *  CRELU_ISA, read at that moment, can lower the choice to one of these names
+ *  (never raise it). Every choice gives bit-identical results.
+ *  Thread-safe. */
+CRELU_API const char *crelu_isa_name(void);
+
 /*! crelu_strerror() :
  *  @return a static, human-readable sentence for `status`. Never NULL: an
  *  unknown status gets a generic "unknown status" message. Thread-safe. */
@@ -201,9 +210,14 @@ CRELU_API int crelu_set_negative_slope(crelu_ctx *ctx, double slope);
 CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
 
 /*! crelu_set_num_threads() :
- *  Sets how many threads forward and backward may use; 0 = automatic.
- *  This release runs every call on the calling thread; the value is kept
- *  and validated so that code written now keeps working when threads come.
+ *  Sets how many threads one forward or backward call may use; 0 (the
+ *  default) = automatic: the environment variable CRELU_NUM_THREADS if it
+ *  holds a positive number, else the number of CPUs the process may run on.
+ *  Threads are used only for calls big enough to gain from them (hundreds of
+ *  KiB); they come from one pool the library starts on first need and shares
+ *  between contexts. A call that finds the pool busy with another thread's
+ *  call runs on its own thread. Results never depend on the thread count.
+ *  The pool survives fork(): a child process starts its own on first need.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0.
  *  One thread at a time per context. */

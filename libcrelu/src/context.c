@@ -169,25 +169,16 @@ static int forward(crelu_ctx *ctx, crelu__dtype dtype, const void *x, void *y, s
     }
 
     /* Nothing can fail from here on: commit the new state. */
-    const crelu__kernels *k = crelu__active_kernels();
     ctx->op = crelu__op_make(ctx->rule, ctx->slope, ctx->cap);
     ctx->dtype = dtype;
     ctx->saved_as = save;
     ctx->n = n;
     if (save == CRELU_SAVE_MASK) {
-        if (dtype == CRELU__F32) {
-            k->forward_mask_f32(&ctx->op, x, y, ctx->buffer, n);
-        } else {
-            k->forward_mask_f64(&ctx->op, x, y, ctx->buffer, n);
-        }
+        crelu__run_forward(&ctx->op, dtype, x, y, ctx->buffer, n, ctx->num_threads);
         return CRELU_OK;
     }
     memcpy(ctx->buffer, x, n * elem_size); /* first: y may be x */
-    if (dtype == CRELU__F32) {
-        k->forward_f32(&ctx->op, x, y, n);
-    } else {
-        k->forward_f64(&ctx->op, x, y, n);
-    }
+    crelu__run_forward(&ctx->op, dtype, x, y, NULL, n, ctx->num_threads);
     return CRELU_OK;
 }
 
@@ -214,17 +205,10 @@ static int backward(const crelu_ctx *ctx, crelu__dtype dtype, const void *dy, vo
         return CRELU_ERR_SIZE_MISMATCH;
     }
 
-    const crelu__kernels *k = crelu__active_kernels();
     if (ctx->saved_as == CRELU_SAVE_MASK) {
-        if (dtype == CRELU__F32) {
-            k->backward_mask_f32(&ctx->op, ctx->buffer, dy, dx, n);
-        } else {
-            k->backward_mask_f64(&ctx->op, ctx->buffer, dy, dx, n);
-        }
-    } else if (dtype == CRELU__F32) {
-        k->backward_x_f32(&ctx->op, ctx->buffer, dy, dx, n);
+        crelu__run_backward(&ctx->op, dtype, NULL, ctx->buffer, dy, dx, n, ctx->num_threads);
     } else {
-        k->backward_x_f64(&ctx->op, ctx->buffer, dy, dx, n);
+        crelu__run_backward(&ctx->op, dtype, ctx->buffer, NULL, dy, dx, n, ctx->num_threads);
     }
     return CRELU_OK;
 }

@@ -52,6 +52,20 @@ static inline crelu__op crelu__op_make(int rule, double slope, double cap) {
     return op;
 }
 
+/* Calls LOOP(variant, pytorch) with both as compile-time constants, so that
+ * an always-inlined loop becomes one branch-free loop per table row. */
+#define CRELU__SPECIALISE(variant, pytorch, LOOP)                                        \
+    do {                                                                                 \
+        switch ((int)(variant) * 2 + ((pytorch) != 0)) {                                 \
+        case CRELU__RELU * 2 + 1: LOOP(CRELU__RELU, 1); break;                           \
+        case CRELU__RELU * 2 + 0: LOOP(CRELU__RELU, 0); break;                           \
+        case CRELU__LEAKY * 2 + 1: LOOP(CRELU__LEAKY, 1); break;                         \
+        case CRELU__LEAKY * 2 + 0: LOOP(CRELU__LEAKY, 0); break;                         \
+        case CRELU__CLIPPED * 2 + 1: LOOP(CRELU__CLIPPED, 1); break;                     \
+        default: LOOP(CRELU__CLIPPED, 0); break;                                         \
+        }                                                                                \
+    } while (0)
+
 /* Bytes of a 1-bit-per-element mask: bit i lives in byte i / 8, at bit i % 8.
  * Set means "backward takes the pass-through branch" (dy, or dy * 1). */
 static inline size_t crelu__mask_bytes(size_t n) {
@@ -61,35 +75,82 @@ static inline size_t crelu__mask_bytes(size_t n) {
 /* One implementation of every hot loop, for one ISA. Every function handles
  * any n (including n not a multiple of the vector width), any alignment, and
  * exact aliasing of its output with one input (y == x, dx == dy); a mask
- * argument never aliases anything. */
+ * argument never aliases anything and starts at element 0 of its byte.
+ * `stream` asks for non-temporal stores of the float output, for data too big
+ * to stay in cache; an implementation without them ignores it. */
 typedef struct crelu__kernels {
     const char *name;
-    void (*forward_f32)(const crelu__op *op, const float *x, float *y, size_t n);
+    int (*supported)(void); /* nonzero when this CPU and OS can run it */
+    void (*forward_f32)(const crelu__op *op, const float *x, float *y, size_t n, int stream);
     void (*forward_mask_f32)(const crelu__op *op, const float *x, float *y,
-                             unsigned char *mask, size_t n);
+                             unsigned char *mask, size_t n, int stream);
     void (*backward_x_f32)(const crelu__op *op, const float *x, const float *dy, float *dx,
-                           size_t n);
+                           size_t n, int stream);
     void (*backward_mask_f32)(const crelu__op *op, const unsigned char *mask, const float *dy,
-                              float *dx, size_t n);
-    void (*forward_f64)(const crelu__op *op, const double *x, double *y, size_t n);
+                              float *dx, size_t n, int stream);
+    void (*forward_f64)(const crelu__op *op, const double *x, double *y, size_t n, int stream);
     void (*forward_mask_f64)(const crelu__op *op, const double *x, double *y,
-                             unsigned char *mask, size_t n);
+                             unsigned char *mask, size_t n, int stream);
     void (*backward_x_f64)(const crelu__op *op, const double *x, const double *dy, double *dx,
-                           size_t n);
+                           size_t n, int stream);
     void (*backward_mask_f64)(const crelu__op *op, const unsigned char *mask, const double *dy,
-                              double *dx, size_t n);
+                              double *dx, size_t n, int stream);
 } crelu__kernels;
 
 /* The scalar reference: written straight from the semantics table, one
- * element at a time. The oracle every other implementation is tested against. */
+ * element at a time. The oracle every other implementation is tested
+ * against, and the library's own path when CRELU_ISA=scalar. */
 extern const crelu__kernels crelu__kernels_reference;
 
-/* Portable C written so the compiler can vectorise it: no per-element calls
+/* Portable C written so the compiler can vectorise it for whatever it
+ * targets (SSE2 at x86-64's baseline, NEON on AArch64): no per-element calls
  * or branches in the hot loops. */
 extern const crelu__kernels crelu__kernels_portable;
 
-/* The one place that picks the implementation the library runs. */
+#if defined(__x86_64__) || defined(__i386__)
+#define CRELU__X86 1
+/* Explicit SIMD, one table per x86 ISA level: movemask mask packing and
+ * streaming stores. Each is compiled for its ISA alone and only ever called
+ * after its supported() said yes. */
+extern const crelu__kernels crelu__kernels_sse2;
+extern const crelu__kernels crelu__kernels_avx2;
+extern const crelu__kernels crelu__kernels_avx512;
+#endif
+
+/* Every table compiled into this build, best first, ending with NULL. The
+ * tests walk it; the picker takes the first one supported and allowed. */
+extern const crelu__kernels *const crelu__kernel_tables[];
+
+/* The one place that picks the implementation the library runs: the best
+ * supported table, or a lower one named by the CRELU_ISA environment
+ * variable. Decided once, on first use. */
 const crelu__kernels *crelu__active_kernels(void);
+
+/* ---- running a kernel over a whole array: streaming and threads ---- */
+
+/* Bytes one call reads plus writes above which outputs are streamed past the
+ * cache: three quarters of the last-level cache, as glibc's memcpy decides. */
+size_t crelu__stream_threshold(void);
+
+/* The thread count `0 = automatic` means: CRELU_NUM_THREADS if set to a
+ * positive number, else the CPUs this process may run on. Read once. */
+int crelu__default_threads(void);
+
+/* Calls fn(arg, begin, end) over [0, n) split into at most `threads` pieces
+ * whose bounds are multiples of `grain`, on the caller and the pool's
+ * workers, and returns when all are done. Runs everything on the caller when
+ * threads <= 1, when n is small, or when the pool is busy with another call. */
+void crelu__parallel_for(int threads, size_t n, size_t grain,
+                         void (*fn)(void *arg, size_t begin, size_t end), void *arg);
+
+/* Forward and backward over n elements with the active kernels: decides
+ * streaming on the whole call, splits it across `threads` (0 = automatic).
+ * Arguments are already checked. */
+void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
+                        unsigned char *mask, size_t n, int threads);
+void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
+                         const unsigned char *mask, const void *dy, void *dx, size_t n,
+                         int threads);
 
 /* Checks shared by every entry point that takes an input and an output
  * buffer of n elements of elem_size bytes: NULL pointers (when n > 0), byte

@@ -1,8 +1,51 @@
-/* The one place that picks which kernel implementation the library runs.
- * Runtime ISA detection will choose among several tables here; today there
- * is one vectorisable portable table. */
+/* The one place that picks which kernel implementation the library runs. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "crelu_internal.h"
 
+const crelu__kernels *const crelu__kernel_tables[] = {
+#ifdef CRELU__X86
+    &crelu__kernels_avx512,
+    &crelu__kernels_avx2,
+    &crelu__kernels_sse2,
+#endif
+    &crelu__kernels_portable,
+    &crelu__kernels_reference, /* named "scalar" */
+    NULL,
+};
+
+static const crelu__kernels *active;
+static pthread_once_t active_once = PTHREAD_ONCE_INIT;
+
+/* The best supported table, but none above the one CRELU_ISA names: it can
+ * only lower the choice (to compare paths, or to work around a CPU problem).
+ * An unknown name is ignored. */
+static void pick(void) {
+    const char *wanted = getenv("CRELU_ISA");
+    size_t first = 0;
+    if (wanted != NULL) {
+        for (size_t i = 0; crelu__kernel_tables[i] != NULL; i++) {
+            if (strcmp(crelu__kernel_tables[i]->name, wanted) == 0) {
+                first = i;
+                break;
+            }
+        }
+    }
+    for (size_t i = first; crelu__kernel_tables[i] != NULL; i++) {
+        if (crelu__kernel_tables[i]->supported()) {
+            active = crelu__kernel_tables[i];
+            return;
+        }
+    }
+}
+
 const crelu__kernels *crelu__active_kernels(void) {
-    return &crelu__kernels_portable;
+    pthread_once(&active_once, pick);
+    return active;
+}
+
+const char *crelu_isa_name(void) {
+    return crelu__active_kernels()->name;
 }

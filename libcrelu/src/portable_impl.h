@@ -86,7 +86,8 @@ static CRELU__ALWAYS_INLINE void SFX(portable_forward_loop)(crelu__variant varia
     }
 }
 
-static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, size_t n) {
+static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, size_t n, int stream) {
+    (void)stream; /* C has no portable non-temporal store */
     const SFX(portable_params) p = SFX(portable_params_of)(op);
     switch (p.variant) {
     case CRELU__LEAKY: SFX(portable_forward_loop)(CRELU__LEAKY, &p, x, y, n); break;
@@ -126,10 +127,11 @@ static CRELU__ALWAYS_INLINE void SFX(portable_forward_mask_loop)(
 }
 
 static void SFX(portable_forward_mask)(const crelu__op *op, const T *x, T *y,
-                                       unsigned char *restrict mask, size_t n) {
+                                       unsigned char *restrict mask, size_t n, int stream) {
+    (void)stream;
     const SFX(portable_params) p = SFX(portable_params_of)(op);
 #define LOOP(variant, pytorch) SFX(portable_forward_mask_loop)(variant, pytorch, &p, x, y, mask, n)
-    CRELU__SPECIALISE(p, LOOP);
+    CRELU__SPECIALISE(p.variant, p.pytorch, LOOP);
 #undef LOOP
 }
 
@@ -146,10 +148,11 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_x_loop)(crelu__variant va
 }
 
 static void SFX(portable_backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx,
-                                     size_t n) {
+                                     size_t n, int stream) {
+    (void)stream;
     const SFX(portable_params) p = SFX(portable_params_of)(op);
 #define LOOP(variant, pytorch) SFX(portable_backward_x_loop)(variant, pytorch, &p, x, dy, dx, n)
-    CRELU__SPECIALISE(p, LOOP);
+    CRELU__SPECIALISE(p.variant, p.pytorch, LOOP);
 #undef LOOP
 }
 
@@ -177,7 +180,8 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_loop)(
 }
 
 static void SFX(portable_backward_mask)(const crelu__op *op, const unsigned char *restrict mask,
-                                        const T *dy, T *dx, size_t n) {
+                                        const T *dy, T *dx, size_t n, int stream) {
+    (void)stream;
     const SFX(portable_params) p = SFX(portable_params_of)(op);
     /* Only the combine step differs between rows once the bit is known. */
     if (p.selects) {

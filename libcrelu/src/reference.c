@@ -15,8 +15,13 @@
 #undef SFX
 #undef T
 
+static int reference_supported(void) {
+    return 1;
+}
+
 const crelu__kernels crelu__kernels_reference = {
-    "reference",
+    "scalar",
+    reference_supported,
     reference_forward_f32,
     reference_forward_mask_f32,
     reference_backward_x_f32,

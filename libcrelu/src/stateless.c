@@ -1,4 +1,5 @@
-/* The context-free entry points: plain ReLU, PyTorch's backward rule. */
+/* The context-free entry points: plain ReLU, PyTorch's backward rule, the
+ * automatic thread count. */
 #include "crelu_internal.h"
 
 /* Plain ReLU, PyTorch's rule: what crelu_create() gives by default. */
@@ -32,7 +33,7 @@ static int backward_checked(const void *x, const void *dy, void *dx, size_t n,
 int crelu_relu_f32(const float *x, float *y, size_t n) {
     int status = forward_checked(x, y, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        crelu__active_kernels()->forward_f32(&default_op, x, y, n);
+        crelu__run_forward(&default_op, CRELU__F32, x, y, NULL, n, 0);
     }
     return status;
 }
@@ -40,7 +41,7 @@ int crelu_relu_f32(const float *x, float *y, size_t n) {
 int crelu_relu_f64(const double *x, double *y, size_t n) {
     int status = forward_checked(x, y, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        crelu__active_kernels()->forward_f64(&default_op, x, y, n);
+        crelu__run_forward(&default_op, CRELU__F64, x, y, NULL, n, 0);
     }
     return status;
 }
@@ -48,7 +49,7 @@ int crelu_relu_f64(const double *x, double *y, size_t n) {
 int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
     int status = backward_checked(x, dy, dx, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        crelu__active_kernels()->backward_x_f32(&default_op, x, dy, dx, n);
+        crelu__run_backward(&default_op, CRELU__F32, x, NULL, dy, dx, n, 0);
     }
     return status;
 }
@@ -56,7 +57,7 @@ int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n
 int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n) {
     int status = backward_checked(x, dy, dx, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        crelu__active_kernels()->backward_x_f64(&default_op, x, dy, dx, n);
+        crelu__run_backward(&default_op, CRELU__F64, x, NULL, dy, dx, n, 0);
     }
     return status;
 }

@@ -24,19 +24,19 @@
         return crelu_relu_backward_##SFX(x, dy, dx, n);                                       \
     }                                                                                         \
     static void ref_forward_##SFX(const crelu__op *op, const void *x, void *y, size_t n) {    \
-        crelu__kernels_reference.forward_##SFX(op, x, y, n);                                  \
+        crelu__kernels_reference.forward_##SFX(op, x, y, n, 0);                                  \
     }                                                                                         \
     static void ref_forward_mask_##SFX(const crelu__op *op, const void *x, void *y,           \
                                        unsigned char *mask, size_t n) {                       \
-        crelu__kernels_reference.forward_mask_##SFX(op, x, y, mask, n);                       \
+        crelu__kernels_reference.forward_mask_##SFX(op, x, y, mask, n, 0);                       \
     }                                                                                         \
     static void ref_backward_x_##SFX(const crelu__op *op, const void *x, const void *dy,      \
                                      void *dx, size_t n) {                                    \
-        crelu__kernels_reference.backward_x_##SFX(op, x, dy, dx, n);                          \
+        crelu__kernels_reference.backward_x_##SFX(op, x, dy, dx, n, 0);                          \
     }                                                                                         \
     static void ref_backward_mask_##SFX(const crelu__op *op, const unsigned char *mask,       \
                                         const void *dy, void *dx, size_t n) {                 \
-        crelu__kernels_reference.backward_mask_##SFX(op, mask, dy, dx, n);                    \
+        crelu__kernels_reference.backward_mask_##SFX(op, mask, dy, dx, n, 0);                    \
     }                                                                                         \
     const dtype_api test_##SFX = {#SFX,                                                      \
                                   sizeof(T),                                                  \

@@ -1,0 +1,310 @@
+/* Explicit-SIMD kernels for one element type on one ISA. Included by the
+ * kernels_<isa>.c files once per dtype, after they define:
+ *
+ *   T, SFX(name)          element type; name with ISA prefix and dtype suffix
+ *   V, M, LANES           vector of T, its lane mask, lanes per vector
+ *   V_LOADU(p), V_STOREU(p, v)   unaligned load and store
+ *   V_STREAM(p, v)        non-temporal store to a sizeof(V)-aligned address
+ *   V_SET1(s), V_MUL(a, b)
+ *   V_MAX(a, b), V_MIN(a, b)     a > b ? a : b and a < b ? a : b: when either
+ *                                is NaN or both are zeros, b (IEEE maxps/minps)
+ *   M_GT, M_GE, M_LT, M_LE (a, b)   ordered compares (false on NaN)
+ *   M_NLE(a, b)           !(a <= b) (true on NaN)
+ *   M_AND(m, n)
+ *   V_SELECT(m, a, b)     m ? a : b per lane; V_KEEP(m, a) is m ? a : +0
+ *   M_TO_BITS(m)          lane k's truth as bit k of an unsigned
+ *   M_FROM_BITS(bits)     the inverse
+ *   FENCE()               orders streamed stores before the function returns
+ *
+ * Every result is bit-identical to the reference kernels: each lane does the
+ * reference's comparisons and arithmetic in the same order, and the elements
+ * before and after the vector loop go through the reference's own
+ * one-element functions (reference_element.h). */
+
+#include "reference_element.h"
+
+/* A mask word covers 64 elements: 64 / LANES vectors. */
+#define SIMD_BLOCK 64
+
+/* The operation's constants, splatted once per call. */
+typedef struct SFX(simd_params) {
+    V zero, slope, cap, one, gain_block;
+} SFX(simd_params);
+
+static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
+    SFX(simd_params) p;
+    p.zero = V_SET1((T)0);
+    p.slope = V_SET1((T)op->slope);
+    p.cap = V_SET1((T)op->cap);
+    p.one = V_SET1((T)op->one); /* from data: dy * 1 must not fold to dy */
+    p.gain_block = op->variant == CRELU__LEAKY ? p.slope : p.zero;
+    return p;
+}
+
+/* The "forward y" column. max(0, x) keeps x when x is NaN or -0.0, and
+ * min(cap, low) keeps low when it is NaN, as the reference does. */
+static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
+                                                    const SFX(simd_params) * p, V x) {
+    if (variant == CRELU__LEAKY) {
+        return V_SELECT(M_GT(x, p->zero), x, V_MUL(x, p->slope));
+    }
+    V low = V_MAX(p->zero, x);
+    if (variant == CRELU__CLIPPED) {
+        return V_MIN(p->cap, low);
+    }
+    return low;
+}
+
+/* The mask bit: where backward passes dy through. */
+static CRELU__ALWAYS_INLINE M SFX(simd_passes)(crelu__variant variant, int pytorch,
+                                               const SFX(simd_params) * p, V x) {
+    switch (variant) {
+    case CRELU__LEAKY:
+        return pytorch ? M_GT(x, p->zero) : M_GE(x, p->zero);
+    case CRELU__CLIPPED:
+        return pytorch ? M_AND(M_GT(x, p->zero), M_LT(x, p->cap))
+                       : M_AND(M_GE(x, p->zero), M_LE(x, p->cap));
+    case CRELU__RELU:
+    default:
+        return pytorch ? M_NLE(x, p->zero) : M_GE(x, p->zero);
+    }
+}
+
+/* PyTorch's ReLU and clipped rows select (blocked is +0); the others multiply
+ * dy by 1 or by the blocked gain. */
+static CRELU__ALWAYS_INLINE V SFX(simd_backward_one)(int selects, const SFX(simd_params) * p,
+                                                     M passes, V dy) {
+    if (selects) {
+        return V_KEEP(passes, dy);
+    }
+    return V_MUL(dy, V_SELECT(passes, p->one, p->gain_block));
+}
+
+/* Elements before `out` reaches a vector boundary, so that streamed stores
+ * are aligned; none when not streaming or when `out` is not even aligned to
+ * its element (then it never will be, and stores stay ordinary). */
+static size_t SFX(simd_head)(const T *out, size_t n, int *stream) {
+    if (!*stream) {
+        return 0;
+    }
+    const uintptr_t address = (uintptr_t)out;
+    if (address % sizeof(T) != 0) {
+        *stream = 0;
+        return 0;
+    }
+    const size_t head = (size_t)((sizeof(V) - address % sizeof(V)) % sizeof(V)) / sizeof(T);
+    return head < n ? head : n;
+}
+
+static CRELU__ALWAYS_INLINE void SFX(simd_store)(int stream, T *out, V v) {
+    if (stream) {
+        V_STREAM(out, v);
+    } else {
+        V_STOREU(out, v);
+    }
+}
+
+/* ---- the four kernels; each specialises its loop per table row ---- */
+
+static CRELU__ALWAYS_INLINE void SFX(simd_forward_loop)(crelu__variant variant, int stream,
+                                                       const SFX(simd_params) * p, const T *x,
+                                                       T *y, size_t begin, size_t end) {
+    size_t i = begin;
+    for (; end - i >= LANES; i += LANES) {
+        SFX(simd_store)(stream, y + i, SFX(simd_forward_one)(variant, p, V_LOADU(x + i)));
+    }
+}
+
+static void SFX(forward)(const crelu__op *op, const T *x, T *y, size_t n, int stream) {
+    const size_t head = SFX(simd_head)(y, n, &stream);
+    for (size_t i = 0; i < head; i++) {
+        y[i] = SFX(reference_forward_one)(op, x[i]);
+    }
+    const SFX(simd_params) p = SFX(simd_params_of)(op);
+    const size_t end = head + (n - head) / LANES * LANES;
+#define LOOP(variant, s) SFX(simd_forward_loop)(variant, s, &p, x, y, head, end)
+    if (stream) {
+        switch (op->variant) {
+        case CRELU__LEAKY: LOOP(CRELU__LEAKY, 1); break;
+        case CRELU__CLIPPED: LOOP(CRELU__CLIPPED, 1); break;
+        case CRELU__RELU:
+        default: LOOP(CRELU__RELU, 1); break;
+        }
+        FENCE();
+    } else {
+        switch (op->variant) {
+        case CRELU__LEAKY: LOOP(CRELU__LEAKY, 0); break;
+        case CRELU__CLIPPED: LOOP(CRELU__CLIPPED, 0); break;
+        case CRELU__RELU:
+        default: LOOP(CRELU__RELU, 0); break;
+        }
+    }
+#undef LOOP
+    for (size_t i = end; i < n; i++) {
+        y[i] = SFX(reference_forward_one)(op, x[i]);
+    }
+}
+
+/* Scalar forward with mask over [first, last). A byte is cleared when its
+ * element 0 is reached, so a byte begun before `first` keeps its low bits;
+ * whoever wrote it left the bits above them zero. */
+static void SFX(simd_forward_mask_scalar)(const crelu__op *op, const T *x, T *y,
+                                          unsigned char *mask, size_t first, size_t last) {
+    for (size_t i = first; i < last; i++) {
+        const T xi = x[i];
+        if (i % 8 == 0) {
+            mask[i / 8] = 0;
+        }
+        if (SFX(reference_passes)(op, xi)) {
+            mask[i / 8] = (unsigned char)(mask[i / 8] | (1u << (i % 8)));
+        }
+        y[i] = SFX(reference_forward_one)(op, xi);
+    }
+}
+
+/* Stores the 64 mask bits of elements [e, e + 64) at bit e of the mask,
+ * which begins `shift` = e % 8 bits into byte e / 8. That byte's low bits
+ * are already written; the byte after the word gets the top `shift` bits,
+ * with zeros above them. Byte e / 8 + 8 exists whenever shift > 0, because
+ * it holds element e + 63's bit. */
+static CRELU__ALWAYS_INLINE void SFX(simd_put_bits)(unsigned char *mask, size_t e, unsigned shift,
+                                                    uint64_t bits) {
+    unsigned char *at = mask + e / 8;
+    if (shift != 0) {
+        const uint64_t low = at[0] & ((1u << shift) - 1u);
+        at[8] = (unsigned char)(bits >> (64 - shift));
+        bits = bits << shift | low;
+    }
+    memcpy(at, &bits, sizeof bits); /* little-endian: byte k holds bits 8k..8k+7 */
+}
+
+static CRELU__ALWAYS_INLINE uint64_t SFX(simd_get_bits)(const unsigned char *mask, size_t e,
+                                                        unsigned shift) {
+    const unsigned char *at = mask + e / 8;
+    uint64_t bits;
+    memcpy(&bits, at, sizeof bits);
+    if (shift != 0) {
+        bits = bits >> shift | (uint64_t)at[8] << (64 - shift);
+    }
+    return bits;
+}
+
+static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
+    crelu__variant variant, int pytorch, int stream, const SFX(simd_params) * p, const T *x,
+    T *y, unsigned char *mask, size_t begin, size_t blocks) {
+    const unsigned shift = (unsigned)(begin % 8);
+    for (size_t b = 0; b < blocks; b++) {
+        const size_t e = begin + b * SIMD_BLOCK;
+        uint64_t bits = 0;
+        for (unsigned v = 0; v < SIMD_BLOCK / LANES; v++) {
+            const size_t i = e + v * LANES;
+            const V xv = V_LOADU(x + i);
+            bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv)) << (v * LANES);
+            SFX(simd_store)(stream, y + i, SFX(simd_forward_one)(variant, p, xv));
+        }
+        SFX(simd_put_bits)(mask, e, shift, bits);
+    }
+}
+
+static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned char *mask,
+                              size_t n, int stream) {
+    const size_t head = SFX(simd_head)(y, n, &stream);
+    SFX(simd_forward_mask_scalar)(op, x, y, mask, 0, head);
+    const SFX(simd_params) p = SFX(simd_params_of)(op);
+    const size_t blocks = (n - head) / SIMD_BLOCK;
+    const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
+#define LOOP(variant, pt)                                                                   \
+    if (stream) {                                                                           \
+        SFX(simd_forward_mask_loop)(variant, pt, 1, &p, x, y, mask, head, blocks);          \
+    } else {                                                                                \
+        SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, head, blocks);          \
+    }
+    CRELU__SPECIALISE(op->variant, pytorch, LOOP);
+#undef LOOP
+    if (stream) {
+        FENCE();
+    }
+    SFX(simd_forward_mask_scalar)(op, x, y, mask, head + blocks * SIMD_BLOCK, n);
+}
+
+static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_loop)(crelu__variant variant, int pytorch,
+                                                          int stream,
+                                                          const SFX(simd_params) * p,
+                                                          const T *x, const T *dy, T *dx,
+                                                          size_t begin, size_t end) {
+    const int selects = pytorch && variant != CRELU__LEAKY;
+    for (size_t i = begin; end - i >= LANES; i += LANES) {
+        const M passes = SFX(simd_passes)(variant, pytorch, p, V_LOADU(x + i));
+        SFX(simd_store)(stream, dx + i, SFX(simd_backward_one)(selects, p, passes, V_LOADU(dy + i)));
+    }
+}
+
+static void SFX(backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx, size_t n,
+                            int stream) {
+    const size_t head = SFX(simd_head)(dx, n, &stream);
+    for (size_t i = 0; i < head; i++) {
+        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
+    }
+    const SFX(simd_params) p = SFX(simd_params_of)(op);
+    const size_t end = head + (n - head) / LANES * LANES;
+    const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
+#define LOOP(variant, pt)                                                                   \
+    if (stream) {                                                                           \
+        SFX(simd_backward_x_loop)(variant, pt, 1, &p, x, dy, dx, head, end);                \
+    } else {                                                                                \
+        SFX(simd_backward_x_loop)(variant, pt, 0, &p, x, dy, dx, head, end);                \
+    }
+    CRELU__SPECIALISE(op->variant, pytorch, LOOP);
+#undef LOOP
+    if (stream) {
+        FENCE();
+    }
+    for (size_t i = end; i < n; i++) {
+        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
+    }
+}
+
+static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
+    int selects, int stream, const SFX(simd_params) * p, const unsigned char *mask, const T *dy,
+    T *dx, size_t begin, size_t blocks) {
+    const unsigned shift = (unsigned)(begin % 8);
+    const uint64_t lane_bits = ((uint64_t)1 << LANES) - 1u;
+    for (size_t b = 0; b < blocks; b++) {
+        const size_t e = begin + b * SIMD_BLOCK;
+        const uint64_t bits = SFX(simd_get_bits)(mask, e, shift);
+        for (unsigned v = 0; v < SIMD_BLOCK / LANES; v++) {
+            const size_t i = e + v * LANES;
+            const M passes = M_FROM_BITS((unsigned)((bits >> (v * LANES)) & lane_bits));
+            SFX(simd_store)(stream, dx + i, SFX(simd_backward_one)(selects, p, passes, V_LOADU(dy + i)));
+        }
+    }
+}
+
+static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const T *dy,
+                               T *dx, size_t n, int stream) {
+    const size_t head = SFX(simd_head)(dx, n, &stream);
+    for (size_t i = 0; i < head; i++) {
+        dx[i] = SFX(reference_backward_one)(op, (mask[i / 8] >> (i % 8)) & 1, dy[i]);
+    }
+    const SFX(simd_params) p = SFX(simd_params_of)(op);
+    const size_t blocks = (n - head) / SIMD_BLOCK;
+    /* Once the bit is known only the combine step differs between rows. */
+    const int selects = op->rule == CRELU_GRAD_PYTORCH && op->variant != CRELU__LEAKY;
+    if (selects && stream) {
+        SFX(simd_backward_mask_loop)(1, 1, &p, mask, dy, dx, head, blocks);
+    } else if (selects) {
+        SFX(simd_backward_mask_loop)(1, 0, &p, mask, dy, dx, head, blocks);
+    } else if (stream) {
+        SFX(simd_backward_mask_loop)(0, 1, &p, mask, dy, dx, head, blocks);
+    } else {
+        SFX(simd_backward_mask_loop)(0, 0, &p, mask, dy, dx, head, blocks);
+    }
+    if (stream) {
+        FENCE();
+    }
+    for (size_t i = head + blocks * SIMD_BLOCK; i < n; i++) {
+        dx[i] = SFX(reference_backward_one)(op, (mask[i / 8] >> (i % 8)) & 1, dy[i]);
+    }
+}
+
+#undef SIMD_BLOCK

@@ -1,0 +1,223 @@
+/* Every kernel table compiled into the library (scalar, portable, SSE2,
+ * AVX2, AVX-512), called directly, against the scalar reference, bit for
+ * bit: every row and rule, both dtypes, sizes 0..200 and a few past the
+ * vector blocks, every misalignment of the input and of the output, with and
+ * without streaming stores, in place. Tables this CPU cannot run are skipped
+ * with a message. White-box: linked against the static library only. */
+#define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+enum { MAX_SMALL_N = 200, MAX_N = 4099 };
+static const size_t large_sizes[] = {511, 512, 1000, 4099};
+
+typedef struct kernel_case {
+    const dtype_api *t;
+    const crelu__kernels *k;
+    const crelu__op *op;
+    const char *name;
+    size_t n;
+    int stream;
+} kernel_case;
+
+/* The table's kernels of one dtype, on void pointers. */
+static void run_forward(const kernel_case *c, const void *x, void *y) {
+    if (c->t->size == sizeof(float)) {
+        c->k->forward_f32(c->op, x, y, c->n, c->stream);
+    } else {
+        c->k->forward_f64(c->op, x, y, c->n, c->stream);
+    }
+}
+
+static void run_forward_mask(const kernel_case *c, const void *x, void *y, unsigned char *mask) {
+    if (c->t->size == sizeof(float)) {
+        c->k->forward_mask_f32(c->op, x, y, mask, c->n, c->stream);
+    } else {
+        c->k->forward_mask_f64(c->op, x, y, mask, c->n, c->stream);
+    }
+}
+
+static void run_backward_x(const kernel_case *c, const void *x, const void *dy, void *dx) {
+    if (c->t->size == sizeof(float)) {
+        c->k->backward_x_f32(c->op, x, dy, dx, c->n, c->stream);
+    } else {
+        c->k->backward_x_f64(c->op, x, dy, dx, c->n, c->stream);
+    }
+}
+
+static void run_backward_mask(const kernel_case *c, const unsigned char *mask, const void *dy,
+                              void *dx) {
+    if (c->t->size == sizeof(float)) {
+        c->k->backward_mask_f32(c->op, mask, dy, dx, c->n, c->stream);
+    } else {
+        c->k->backward_mask_f64(c->op, mask, dy, dx, c->n, c->stream);
+    }
+}
+
+/* Inputs and the reference's results for one (op, n). */
+typedef struct expected {
+    _Alignas(64) unsigned char x[MAX_N * sizeof(double)];
+    _Alignas(64) unsigned char dy[MAX_N * sizeof(double)];
+    _Alignas(64) unsigned char y[MAX_N * sizeof(double)];
+    _Alignas(64) unsigned char dx[MAX_N * sizeof(double)];
+    unsigned char mask[MAX_N / 8 + 1];
+} expected;
+
+static void compute_expected(const kernel_case *c, expected *e, uint64_t seed) {
+    fill_inputs(c->t, e->x, c->n, seed);
+    fill_inputs(c->t, e->dy, c->n, seed + 1);
+    unsigned char y_again[MAX_N * sizeof(double)];
+    c->t->ref_forward_mask(c->op, e->x, e->y, e->mask, c->n);
+    c->t->ref_forward(c->op, e->x, y_again, c->n);
+    assert_same_bits(c->t, y_again, e->y, c->n, "reference forward with and without mask");
+    c->t->ref_backward_x(c->op, e->x, e->dy, e->dx, c->n);
+}
+
+static void check_case(const kernel_case *c, const expected *e, size_t in_misalign,
+                       size_t out_misalign) {
+    const dtype_api *t = c->t;
+    const size_t mask_bytes = crelu__mask_bytes(c->n);
+    guarded in = guarded_make(t, c->n, in_misalign);
+    guarded out = guarded_make(t, c->n, out_misalign);
+    unsigned char *mask = malloc(mask_bytes + 1);
+    cr_assert_not_null(mask);
+    char what[160];
+
+    snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d forward", c->k->name, t->name,
+             c->name, c->n, c->stream);
+    memcpy(in.data, e->x, in.bytes);
+    run_forward(c, in.data, out.data);
+    assert_same_bits(t, out.data, e->y, c->n, what);
+    guarded_check(&out, what);
+
+    snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d forward_mask", c->k->name, t->name,
+             c->name, c->n, c->stream);
+    guarded_poison(&out);
+    memset(mask, 0xA5, mask_bytes + 1);
+    run_forward_mask(c, in.data, out.data, mask);
+    assert_same_bits(t, out.data, e->y, c->n, what);
+    cr_assert_eq(memcmp(mask, e->mask, mask_bytes), 0, "%s: mask differs", what);
+    cr_assert_eq(mask[mask_bytes], 0xA5, "%s: wrote past the mask", what);
+    guarded_check(&out, what);
+
+    snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d forward_mask in place", c->k->name,
+             t->name, c->name, c->n, c->stream);
+    memcpy(out.data, e->x, out.bytes);
+    run_forward_mask(c, out.data, out.data, mask);
+    assert_same_bits(t, out.data, e->y, c->n, what);
+    cr_assert_eq(memcmp(mask, e->mask, mask_bytes), 0, "%s: mask differs", what);
+
+    snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d backward_x", c->k->name, t->name,
+             c->name, c->n, c->stream);
+    memcpy(out.data, e->dy, out.bytes);
+    run_backward_x(c, e->x, out.data, out.data); /* in place: dx == dy */
+    assert_same_bits(t, out.data, e->dx, c->n, what);
+    guarded_poison(&out);
+    run_backward_x(c, in.data, e->dy, out.data);
+    assert_same_bits(t, out.data, e->dx, c->n, what);
+    guarded_check(&out, what);
+
+    snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d backward_mask", c->k->name, t->name,
+             c->name, c->n, c->stream);
+    guarded_poison(&out);
+    run_backward_mask(c, e->mask, e->dy, out.data);
+    assert_same_bits(t, out.data, e->dx, c->n, what);
+    guarded_check(&out, what);
+    memcpy(out.data, e->dy, out.bytes);
+    run_backward_mask(c, e->mask, out.data, out.data);
+    assert_same_bits(t, out.data, e->dx, c->n, what);
+
+    free(mask);
+    guarded_free(&in);
+    guarded_free(&out);
+}
+
+static void check_size(const dtype_api *t, const crelu__kernels *k, size_t n) {
+    static expected e; /* too big for the stack */
+    for (size_t c = 0; c < test_config_count; c++) {
+        const crelu__op op = op_of(&test_configs[c]);
+        kernel_case kc = {t, k, &op, test_configs[c].name, n, 0};
+        compute_expected(&kc, &e, 11 * n + c);
+        for (int stream = 0; stream <= 1; stream++) {
+            kc.stream = stream;
+            for (size_t m = 0; m < misalignments(t); m++) {
+                check_case(&kc, &e, m, 0);
+                check_case(&kc, &e, 0, m);
+            }
+        }
+    }
+}
+
+static void every_table(const dtype_api *t) {
+    size_t tested = 0;
+    for (size_t i = 0; crelu__kernel_tables[i] != NULL; i++) {
+        const crelu__kernels *k = crelu__kernel_tables[i];
+        if (!k->supported()) {
+            cr_log_warn("%s kernels skipped: this CPU cannot run them", k->name);
+            continue;
+        }
+        for (size_t n = 0; n <= MAX_SMALL_N; n++) {
+            check_size(t, k, n);
+        }
+        for (size_t s = 0; s < sizeof large_sizes / sizeof large_sizes[0]; s++) {
+            check_size(t, k, large_sizes[s]);
+        }
+        tested++;
+    }
+    cr_assert_geq(tested, 2, "at least the scalar and portable tables run everywhere");
+}
+
+Test(kernels, f32_every_table_matches_the_reference, .timeout = 600) { every_table(&test_f32); }
+Test(kernels, f64_every_table_matches_the_reference, .timeout = 600) { every_table(&test_f64); }
+
+/* The picker takes the best table this CPU supports, and CRELU_ISA lowers it.
+ * Each case runs in its own process (Criterion forks), so the choice is
+ * made afresh. */
+static const crelu__kernels *best_supported(size_t from) {
+    for (size_t i = from; crelu__kernel_tables[i] != NULL; i++) {
+        if (crelu__kernel_tables[i]->supported()) {
+            return crelu__kernel_tables[i];
+        }
+    }
+    return NULL;
+}
+
+Test(kernels, default_is_the_best_supported_table) {
+    unsetenv("CRELU_ISA");
+    cr_assert_eq(crelu__active_kernels(), best_supported(0));
+    cr_assert_str_eq(crelu_isa_name(), best_supported(0)->name);
+}
+
+Test(kernels, crelu_isa_scalar_selects_the_reference) {
+    setenv("CRELU_ISA", "scalar", 1);
+    cr_assert_eq(crelu__active_kernels(), &crelu__kernels_reference);
+    cr_assert_str_eq(crelu_isa_name(), "scalar");
+}
+
+Test(kernels, crelu_isa_portable_selects_the_portable_table) {
+    setenv("CRELU_ISA", "portable", 1);
+    cr_assert_str_eq(crelu_isa_name(), "portable");
+}
+
+Test(kernels, unknown_crelu_isa_is_ignored) {
+    setenv("CRELU_ISA", "mmx", 1);
+    cr_assert_eq(crelu__active_kernels(), best_supported(0));
+}
+
+#ifdef CRELU__X86
+Test(kernels, crelu_isa_sse2_selects_sse2) {
+    setenv("CRELU_ISA", "sse2", 1);
+    cr_assert_str_eq(crelu_isa_name(), "sse2");
+}
+
+Test(kernels, crelu_isa_never_raises_the_choice) {
+    /* Asking for AVX-512 gives it only where supported; otherwise the best below. */
+    setenv("CRELU_ISA", "avx512", 1);
+    cr_assert_eq(crelu__active_kernels(), best_supported(0));
+}
+#endif

@@ -1,0 +1,202 @@
+/* Threads: results are the reference's whatever the thread count, the pool
+ * starts only for big calls and only as many workers as asked for,
+ * CRELU_NUM_THREADS sets the automatic count, several application threads
+ * can run big calls at once, and a forked child still works. Each Test runs
+ * in its own process (Criterion forks), so each sees a fresh pool. */
+#define _POSIX_C_SOURCE 200809L /* setenv, fork */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+/* Big enough that every dtype and call splits into several pieces; odd, so
+ * the last piece is ragged. */
+enum { BIG_N = 300001, SMALL_N = 4096 };
+
+/* Threads in this process right now. */
+static int thread_count(void) {
+    DIR *dir = opendir("/proc/self/task");
+    cr_assert_not_null(dir);
+    int count = 0;
+    for (struct dirent *entry; (entry = readdir(dir)) != NULL;) {
+        count += entry->d_name[0] != '.';
+    }
+    closedir(dir);
+    return count;
+}
+
+typedef struct arrays {
+    void *x, *dy, *y, *dx, *want_y, *want_dx;
+} arrays;
+
+static arrays arrays_make(const dtype_api *t, const crelu__op *op, size_t n, uint64_t seed) {
+    arrays a;
+    void **all[] = {&a.x, &a.dy, &a.y, &a.dx, &a.want_y, &a.want_dx};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        *all[i] = malloc(n * t->size);
+        cr_assert_not_null(*all[i]);
+    }
+    fill_inputs(t, a.x, n, seed);
+    fill_inputs(t, a.dy, n, seed + 1);
+    t->ref_forward(op, a.x, a.want_y, n);
+    t->ref_backward_x(op, a.x, a.dy, a.want_dx, n);
+    return a;
+}
+
+static void arrays_free(arrays *a) {
+    void *all[] = {a->x, a->dy, a->y, a->dx, a->want_y, a->want_dx};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        free(all[i]);
+    }
+}
+
+/* Forward and backward through a context with `threads` threads, both save
+ * modes, against the reference. */
+static void check_context(const dtype_api *t, const test_config *config, int threads,
+                          const arrays *a, size_t n) {
+    for (int save = CRELU_SAVE_X; save <= CRELU_SAVE_MASK; save++) {
+        crelu_ctx *ctx;
+        cr_assert_eq(crelu_create(&ctx), CRELU_OK);
+        apply_config(ctx, config, save);
+        cr_assert_eq(crelu_set_num_threads(ctx, threads), CRELU_OK);
+        cr_assert_eq(t->forward(ctx, a->x, a->y, n), CRELU_OK);
+        assert_same_bits(t, a->y, a->want_y, n, config->name);
+        cr_assert_eq(t->backward(ctx, a->dy, a->dx, n), CRELU_OK);
+        assert_same_bits(t, a->dx, a->want_dx, n, config->name);
+        crelu_destroy(ctx);
+    }
+}
+
+static void every_thread_count(const dtype_api *t) {
+    static const int counts[] = {0, 1, 2, 3, 5};
+    for (size_t c = 0; c < test_config_count; c++) {
+        const crelu__op op = op_of(&test_configs[c]);
+        arrays a = arrays_make(t, &op, BIG_N, 5 * c);
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+            check_context(t, &test_configs[c], counts[i], &a, BIG_N);
+        }
+        arrays_free(&a);
+    }
+}
+
+Test(threads, f32_results_match_the_reference_for_every_thread_count) {
+    every_thread_count(&test_f32);
+}
+Test(threads, f64_results_match_the_reference_for_every_thread_count) {
+    every_thread_count(&test_f64);
+}
+
+static void stateless_big(const dtype_api *t) {
+    const crelu__op op = op_of(&test_configs[0]); /* plain ReLU, PyTorch's rule */
+    arrays a = arrays_make(t, &op, BIG_N, 99);
+    cr_assert_eq(t->relu(a.x, a.y, BIG_N), CRELU_OK);
+    assert_same_bits(t, a.y, a.want_y, BIG_N, "relu");
+    cr_assert_eq(t->relu_backward(a.x, a.dy, a.dx, BIG_N), CRELU_OK);
+    assert_same_bits(t, a.dx, a.want_dx, BIG_N, "relu_backward");
+    /* In place, as the stateless functions allow. */
+    cr_assert_eq(t->relu_backward(a.x, a.dy, a.dy, BIG_N), CRELU_OK);
+    assert_same_bits(t, a.dy, a.want_dx, BIG_N, "relu_backward in place");
+    cr_assert_eq(t->relu(a.x, a.x, BIG_N), CRELU_OK);
+    assert_same_bits(t, a.x, a.want_y, BIG_N, "relu in place");
+    arrays_free(&a);
+}
+
+Test(threads, stateless_functions_match_the_reference_at_big_sizes) {
+    setenv("CRELU_NUM_THREADS", "4", 1);
+    stateless_big(&test_f32);
+    stateless_big(&test_f64);
+}
+
+Test(threads, small_calls_start_no_thread) {
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, SMALL_N, 1);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 8, &a, SMALL_N);
+    cr_assert_eq(crelu_relu_f32(a.x, a.y, SMALL_N), CRELU_OK);
+    cr_assert_eq(thread_count(), before, "a %d-element call started threads", SMALL_N);
+    arrays_free(&a);
+}
+
+Test(threads, big_calls_start_as_many_workers_as_asked) {
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, BIG_N, 2);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 1, &a, BIG_N);
+    cr_assert_eq(thread_count(), before, "one thread asked for, yet workers started");
+    check_context(&test_f32, &test_configs[0], 3, &a, BIG_N);
+    cr_assert_eq(thread_count(), before + 2, "3 threads = the caller and 2 workers");
+    arrays_free(&a);
+}
+
+Test(threads, crelu_num_threads_sets_the_automatic_count) {
+    setenv("CRELU_NUM_THREADS", "1", 1);
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, BIG_N, 3);
+    const int before = thread_count();
+    cr_assert_eq(crelu_relu_f32(a.x, a.y, BIG_N), CRELU_OK);
+    check_context(&test_f32, &test_configs[0], 0, &a, BIG_N);
+    cr_assert_eq(thread_count(), before, "CRELU_NUM_THREADS=1, yet workers started");
+    arrays_free(&a);
+}
+
+/* Several application threads, each with its own context, running big
+ * calls at once: one gets the pool, the others run on their own thread. */
+typedef struct driver {
+    const test_config *config;
+    const arrays *a;
+} driver;
+
+static void *drive(void *arg) {
+    const driver *d = arg;
+    for (int round = 0; round < 4; round++) {
+        check_context(&test_f64, d->config, 2, d->a, BIG_N);
+    }
+    return NULL;
+}
+
+Test(threads, application_threads_share_the_pool) {
+    enum { DRIVERS = 4 };
+    pthread_t threads[DRIVERS];
+    driver drivers[DRIVERS];
+    arrays a[DRIVERS];
+    for (int i = 0; i < DRIVERS; i++) {
+        const crelu__op op = op_of(&test_configs[2 * i]);
+        a[i] = arrays_make(&test_f64, &op, BIG_N, 40 + (uint64_t)i);
+        drivers[i] = (driver){&test_configs[2 * i], &a[i]};
+        cr_assert_eq(pthread_create(&threads[i], NULL, drive, &drivers[i]), 0);
+    }
+    for (int i = 0; i < DRIVERS; i++) {
+        cr_assert_eq(pthread_join(threads[i], NULL), 0);
+        arrays_free(&a[i]);
+    }
+}
+
+Test(threads, a_forked_child_runs_big_calls) {
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, BIG_N, 4);
+    check_context(&test_f32, &test_configs[0], 2, &a, BIG_N); /* the pool is running */
+    pid_t child = fork();
+    cr_assert_neq(child, -1);
+    if (child == 0) {
+        /* The workers were not copied: the child must start its own. */
+        crelu_ctx *ctx;
+        int ok = crelu_create(&ctx) == CRELU_OK && crelu_set_num_threads(ctx, 2) == CRELU_OK &&
+                 crelu_forward_f32(ctx, a.x, a.y, BIG_N) == CRELU_OK &&
+                 memcmp(a.y, a.want_y, BIG_N * sizeof(float)) == 0 &&
+                 crelu_backward_f32(ctx, a.dy, a.dx, BIG_N) == CRELU_OK &&
+                 memcmp(a.dx, a.want_dx, BIG_N * sizeof(float)) == 0 && thread_count() == 2;
+        crelu_destroy(ctx);
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the child's threaded calls failed or hung");
+    check_context(&test_f32, &test_configs[0], 2, &a, BIG_N); /* the parent's pool still works */
+    arrays_free(&a);
+}
