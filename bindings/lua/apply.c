@@ -79,7 +79,7 @@ static int apply_table(lua_State *L, const crelu_lua__op *op, int in_index, int 
     /* Each element is already held by Lua in more than 8 bytes, so the
      * byte count cannot overflow. In place: the C API allows y == x. */
     double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
-    crelu_lua__table_read(L, in_index, &shape, values);
+    crelu_lua__table_read(L, in_index, &shape, values, op->who);
     int status = op->f64(op->state, values, values, shape.count);
     if (status != CRELU_OK) {
         return status_error(L, op->who, status,

@@ -194,15 +194,16 @@ int crelu_lua__array_new(lua_State *L) {
     if (shape.nested) {
         return luaL_error(L, "crelu.array: expected a flat table of numbers, got a table of rows");
     }
+    /* Read into a scratch buffer first: a non-number raises an error, and
+     * float32 needs a conversion anyway. */
+    double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
+    crelu_lua__table_read(L, 1, &shape, values, "crelu.array");
     crelu_lua__array *array = crelu_lua__push_array(L, shape.count, dtype, "crelu.array");
     for (size_t i = 0; i < shape.count; i++) {
-        lua_rawgeti(L, 1, (lua_Integer)i + 1);
-        double value = lua_tonumber(L, -1);
-        lua_pop(L, 1);
         if (dtype == CRELU_LUA__F32) {
-            ((float *)(void *)array->data)[i] = (float)value;
+            ((float *)(void *)array->data)[i] = (float)values[i];
         } else {
-            ((double *)(void *)array->data)[i] = value;
+            ((double *)(void *)array->data)[i] = values[i];
         }
     }
     return 1;

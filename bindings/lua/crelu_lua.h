@@ -56,14 +56,16 @@ typedef struct crelu_lua__shape {
     size_t count; /* the number of elements */
 } crelu_lua__shape;
 
-/* Reads the shape of the table at `index`, checking that every element is a
- * number and that rows have equal length; raises a Lua error naming `who`
- * and the element otherwise. Reads raw (metamethods are not consulted). */
+/* Reads the shape of the table at `index`: flat, or rows (if element 1 is a
+ * table), checking that every row is a table and that all have the same
+ * length; raises a Lua error naming `who` otherwise. */
 crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who);
 
-/* Copies the table at `index`, of shape `shape`, into `values` as doubles. */
+/* Copies the table at `index`, of shape `shape`, into `values` as doubles;
+ * raises a Lua error naming `who` and the element at the first non-number
+ * (`values` is then partly written: pass a scratch buffer). */
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
-                           double *values);
+                           double *values, const char *who);
 
 /* Pushes a new table of shape `shape` holding `values`. */
 void crelu_lua__table_push(lua_State *L, const crelu_lua__shape *shape, const double *values);

@@ -1,7 +1,7 @@
 /*
  * Lua tables of numbers <-> C arrays of doubles: flat tables {1, 2, 3} and
- * nested row tables {{1, 2}, {3, 4}} (the seed's 3x7), read raw and checked
- * element by element before anything is computed.
+ * nested row tables {{1, 2}, {3, 4}} (the seed's 3x7), read raw (metamethods
+ * are not consulted) and checked element by element.
  */
 #include <limits.h>
 
@@ -9,18 +9,6 @@
 
 static int table_size_hint(size_t length) {
     return length <= INT_MAX ? (int)length : 0;
-}
-
-static void check_number(lua_State *L, const char *who, lua_Integer row, lua_Integer col) {
-    if (lua_type(L, -1) == LUA_TNUMBER) {
-        return;
-    }
-    if (row == 0) {
-        luaL_error(L, "%s: element [%I]: expected a number, got %s", who, col,
-                   crelu_lua__type_name(L, -1));
-    }
-    luaL_error(L, "%s: element [%I][%I]: expected a number, got %s", who, row, col,
-               crelu_lua__type_name(L, -1));
 }
 
 crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who) {
@@ -32,16 +20,10 @@ crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who
     lua_pop(L, 1);
 
     if (!shape.nested) {
-        for (size_t i = 1; i <= length; i++) {
-            lua_rawgeti(L, index, (lua_Integer)i);
-            check_number(L, who, 0, (lua_Integer)i);
-            lua_pop(L, 1);
-        }
         shape.cols = length;
         shape.count = length;
         return shape;
     }
-
     shape.rows = length;
     for (size_t r = 1; r <= shape.rows; r++) {
         lua_rawgeti(L, index, (lua_Integer)r);
@@ -56,26 +38,36 @@ crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who
             luaL_error(L, "%s: ragged rows: row %I has %I elements, row 1 has %I", who,
                        (lua_Integer)r, (lua_Integer)row_length, (lua_Integer)shape.cols);
         }
-        for (size_t c = 1; c <= row_length; c++) {
-            lua_rawgeti(L, -1, (lua_Integer)c);
-            check_number(L, who, (lua_Integer)r, (lua_Integer)c);
-            lua_pop(L, 1);
-        }
         lua_pop(L, 1);
     }
-    /* Every element was just read, so the product cannot exceed memory. */
+    /* Each row holds cols elements in memory, so the product cannot overflow. */
     shape.count = shape.rows * shape.cols;
     return shape;
 }
 
+/* Pops the value on top of the stack, which must be a number. `row` is 0 in
+ * a flat table; both are 1-based, for the message. */
+static double pop_number(lua_State *L, const char *who, size_t row, size_t col) {
+    if (lua_type(L, -1) != LUA_TNUMBER) { /* strings are not coerced */
+        if (row == 0) {
+            luaL_error(L, "%s: element [%I]: expected a number, got %s", who, (lua_Integer)col,
+                       crelu_lua__type_name(L, -1));
+        }
+        luaL_error(L, "%s: element [%I][%I]: expected a number, got %s", who, (lua_Integer)row,
+                   (lua_Integer)col, crelu_lua__type_name(L, -1));
+    }
+    double value = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return value;
+}
+
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
-                           double *values) {
+                           double *values, const char *who) {
     index = lua_absindex(L, index);
     if (!shape->nested) {
         for (size_t i = 0; i < shape->count; i++) {
             lua_rawgeti(L, index, (lua_Integer)i + 1);
-            values[i] = lua_tonumber(L, -1);
-            lua_pop(L, 1);
+            values[i] = pop_number(L, who, 0, i + 1);
         }
         return;
     }
@@ -83,8 +75,7 @@ void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shap
         lua_rawgeti(L, index, (lua_Integer)r + 1);
         for (size_t c = 0; c < shape->cols; c++) {
             lua_rawgeti(L, -1, (lua_Integer)c + 1);
-            values[r * shape->cols + c] = lua_tonumber(L, -1);
-            lua_pop(L, 1);
+            values[r * shape->cols + c] = pop_number(L, who, r + 1, c + 1);
         }
         lua_pop(L, 1);
     }
