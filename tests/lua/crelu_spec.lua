@@ -156,6 +156,8 @@ local VARIANTS = {
   {name = "leaky -0.5", options = {negative_slope = -0.5}},
   {name = "clipped 6", options = {max_value = 6.0}},
   {name = "clipped 0.1", options = {max_value = 0.1}},
+  {name = "max_value math.huge (no cap)", options = {max_value = math.huge}},
+  {name = "negative_slope -0.0 (plain)", options = {negative_slope = NEG_ZERO}},
 }
 
 local function with(base, extra)
