@@ -139,7 +139,7 @@ static void apply_options(lua_State *L, relu_object *object) {
 /* crelu.ReLU{save = "x"|"mask", grad = "pytorch"|"cs231n", negative_slope = 0,
  * max_value = nil}. */
 int crelu_lua__relu_new(lua_State *L) {
-    relu_object options = {NULL, CRELU_SAVE_X, CRELU_GRAD_PYTORCH, 0.0, INFINITY};
+    relu_object options = {NULL, CRELU_SAVE_X, CRELU_GRAD_PYTORCH, 0.0, HUGE_VAL};
     read_options(L, &options);
     /* The userdata owns the context from the start: if a setter fails, the
      * error unwinds and __gc destroys the context. */
