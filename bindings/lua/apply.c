@@ -1,0 +1,103 @@
+/*
+ * Runs one C entry point on what Lua passed: a crelu.array goes to the C
+ * library as it is (zero copy); a table is converted to float64, computed in
+ * a GC-owned scratch buffer, and returned as a new table of the same shape.
+ */
+#include <crelu.h>
+
+#include "crelu_lua.h"
+
+const char *crelu_lua__type_name(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    int type = luaL_getmetafield(L, index, "__name");
+    if (type == LUA_TSTRING) {
+        /* The metatable keeps the string alive after the pop. */
+        const char *name = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        return name;
+    }
+    if (type != LUA_TNIL) {
+        lua_pop(L, 1); /* a __name that is not a string */
+    }
+    return luaL_typename(L, index);
+}
+
+/* Raises "<who>: <crelu_strerror(status)><detail>". */
+static int status_error(lua_State *L, const char *who, int status, const char *detail) {
+    return luaL_error(L, "%s: %s%s", who, crelu_strerror(status), detail);
+}
+
+static int run(const crelu_lua__op *op, crelu_lua__dtype dtype, const void *in, void *out,
+               size_t n) {
+    if (dtype == CRELU_LUA__F32) {
+        return op->f32(op->state, in, out, n);
+    }
+    return op->f64(op->state, in, out, n);
+}
+
+static int apply_array(lua_State *L, const crelu_lua__op *op, crelu_lua__array *in,
+                       int out_index) {
+    const char *dtype = crelu_lua__dtype_name(in->dtype);
+    crelu_lua__array *out;
+    if (lua_isnoneornil(L, out_index)) {
+        /* Made before the call, so an error after it leaves only garbage. */
+        out = crelu_lua__push_array(L, in->length, in->dtype, op->who);
+    } else {
+        out = crelu_lua__to_array(L, out_index);
+        if (out == NULL) {
+            return luaL_error(L, "%s: out must be a crelu.array (%s, %I elements, like %s), got %s",
+                              op->who, dtype, (lua_Integer)in->length, op->in_name,
+                              crelu_lua__type_name(L, out_index));
+        }
+        if (out->dtype != in->dtype) {
+            return luaL_error(L, "%s: out is an %s array but %s is %s; they must match", op->who,
+                              crelu_lua__dtype_name(out->dtype), op->in_name, dtype);
+        }
+        if (out->length != in->length) {
+            return luaL_error(L, "%s: out has %I elements but %s has %I; they must match",
+                              op->who, (lua_Integer)out->length, op->in_name,
+                              (lua_Integer)in->length);
+        }
+        lua_pushvalue(L, out_index);
+    }
+    int status = run(op, in->dtype, in->data, out->data, in->length);
+    if (status != CRELU_OK) {
+        return status_error(L, op->who, status,
+                            lua_pushfstring(L, " (%s: an %s array of %I elements)", op->in_name,
+                                            dtype, (lua_Integer)in->length));
+    }
+    return 1;
+}
+
+static int apply_table(lua_State *L, const crelu_lua__op *op, int in_index, int out_index) {
+    if (!lua_isnoneornil(L, out_index)) {
+        return luaL_error(L, "%s: out is only for crelu.array input (a table %s gives a new "
+                             "table), got %s",
+                          op->who, op->in_name, crelu_lua__type_name(L, out_index));
+    }
+    crelu_lua__shape shape = crelu_lua__table_shape(L, in_index, op->who);
+    /* Each element is already held by Lua in more than 8 bytes, so the
+     * byte count cannot overflow. In place: the C API allows y == x. */
+    double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
+    crelu_lua__table_read(L, in_index, &shape, values, op->who);
+    int status = op->f64(op->state, values, values, shape.count);
+    if (status != CRELU_OK) {
+        return status_error(L, op->who, status,
+                            lua_pushfstring(L, " (%s: a table of %I numbers, computed as f64)",
+                                            op->in_name, (lua_Integer)shape.count));
+    }
+    crelu_lua__table_push(L, &shape, values);
+    return 1;
+}
+
+int crelu_lua__apply(lua_State *L, const crelu_lua__op *op, int in_index, int out_index) {
+    crelu_lua__array *in = crelu_lua__to_array(L, in_index);
+    if (in != NULL) {
+        return apply_array(L, op, in, out_index);
+    }
+    if (lua_type(L, in_index) == LUA_TTABLE) {
+        return apply_table(L, op, in_index, out_index);
+    }
+    return luaL_error(L, "%s: %s must be a table of numbers or a crelu.array, got %s", op->who,
+                      op->in_name, crelu_lua__type_name(L, in_index));
+}

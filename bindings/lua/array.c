@@ -1,0 +1,210 @@
+/*
+ * crelu.array: a fixed-length flat buffer of float32 or float64 that the C
+ * library reads and writes in place (the zero-copy path), with 1-based,
+ * bounds-checked element access from Lua.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crelu_lua.h"
+
+static const char *const dtype_names[] = {"f32", "f64", NULL};
+
+static size_t element_size(crelu_lua__dtype dtype) {
+    return dtype == CRELU_LUA__F32 ? sizeof(float) : sizeof(double);
+}
+
+const char *crelu_lua__dtype_name(crelu_lua__dtype dtype) {
+    return dtype_names[dtype];
+}
+
+crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__dtype dtype,
+                                        const char *who) {
+    size_t element = element_size(dtype);
+    /* Also keeps length * element within lua_Integer, which Lua's allocator
+     * and #a need. */
+    size_t limit = (size_t)LUA_MAXINTEGER < SIZE_MAX ? (size_t)LUA_MAXINTEGER : SIZE_MAX;
+    if (length > (limit - sizeof(crelu_lua__array)) / element) {
+        luaL_error(L, "%s: %I elements of %s do not fit in memory", who, (lua_Integer)length,
+                   crelu_lua__dtype_name(dtype));
+    }
+    crelu_lua__array *array =
+        lua_newuserdatauv(L, sizeof(crelu_lua__array) + length * element, 0);
+    array->length = length;
+    array->dtype = dtype;
+    memset(array->data, 0, length * element);
+    luaL_setmetatable(L, CRELU_LUA__ARRAY_TYPE);
+    return array;
+}
+
+crelu_lua__array *crelu_lua__to_array(lua_State *L, int index) {
+    return luaL_testudata(L, index, CRELU_LUA__ARRAY_TYPE);
+}
+
+static crelu_lua__array *check_self(lua_State *L, const char *who) {
+    crelu_lua__array *array = crelu_lua__to_array(L, 1);
+    if (array == NULL) {
+        luaL_error(L, "%s: self must be a crelu.array, got %s", who, crelu_lua__type_name(L, 1));
+    }
+    return array;
+}
+
+static double get_element(const crelu_lua__array *array, size_t i) {
+    if (array->dtype == CRELU_LUA__F32) {
+        return (double)((const float *)(const void *)array->data)[i];
+    }
+    return ((const double *)(const void *)array->data)[i];
+}
+
+/* The 0-based position of Lua index `key_index` in the array, or an error. */
+static size_t checked_position(lua_State *L, const crelu_lua__array *array, int key_index) {
+    int is_integer = 0;
+    lua_Integer i = lua_tointegerx(L, key_index, &is_integer);
+    if (!is_integer) {
+        luaL_error(L, "crelu.array: index must be an integer, got %s %s",
+                   crelu_lua__type_name(L, key_index), luaL_tolstring(L, key_index, NULL));
+    }
+    if (i < 1 || (lua_Unsigned)i > array->length) {
+        if (array->length == 0) {
+            luaL_error(L, "crelu.array: index %I out of range (the array is empty)", i);
+        }
+        luaL_error(L, "crelu.array: index %I out of range 1..%I", i, (lua_Integer)array->length);
+    }
+    return (size_t)(i - 1);
+}
+
+/* a[i], a.dtype, and the methods (upvalue 1 is the methods table). */
+static int array_index(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:__index");
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        if (strcmp(lua_tostring(L, 2), "dtype") == 0) {
+            lua_pushstring(L, crelu_lua__dtype_name(array->dtype));
+            return 1;
+        }
+        /* A method, or nil for any other name, as for other Lua objects. */
+        lua_pushvalue(L, 2);
+        lua_rawget(L, lua_upvalueindex(1));
+        return 1;
+    }
+    lua_pushnumber(L, get_element(array, checked_position(L, array, 2)));
+    return 1;
+}
+
+/* a[i] = v. */
+static int array_newindex(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:__newindex");
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        return luaL_error(L, "crelu.array: cannot set field '%s' (only elements 1..%I can be set)",
+                          lua_tostring(L, 2), (lua_Integer)array->length);
+    }
+    size_t position = checked_position(L, array, 2);
+    if (lua_type(L, 3) != LUA_TNUMBER) {
+        return luaL_error(L, "crelu.array: element %I must be set to a number, got %s",
+                          (lua_Integer)position + 1, crelu_lua__type_name(L, 3));
+    }
+    double value = lua_tonumber(L, 3);
+    if (array->dtype == CRELU_LUA__F32) {
+        /* Rounds to nearest, as string.pack("f") does; out of range gives inf. */
+        ((float *)(void *)array->data)[position] = (float)value;
+    } else {
+        ((double *)(void *)array->data)[position] = value;
+    }
+    return 0;
+}
+
+static int array_len(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:__len");
+    lua_pushinteger(L, (lua_Integer)array->length);
+    return 1;
+}
+
+/* Shows the data address, so that a caller can see where results go. */
+static int array_tostring(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:__tostring");
+    lua_pushfstring(L, "crelu.array(%s, %I): %p", crelu_lua__dtype_name(array->dtype),
+                    (lua_Integer)array->length, (void *)array->data);
+    return 1;
+}
+
+/* a:totable(): a new flat table of the elements, as Lua numbers. */
+static int array_totable(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:totable");
+    lua_createtable(L, array->length <= INT_MAX ? (int)array->length : 0, 0);
+    for (size_t i = 0; i < array->length; i++) {
+        lua_pushnumber(L, get_element(array, i));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+void crelu_lua__register_array(lua_State *L) {
+    luaL_newmetatable(L, CRELU_LUA__ARRAY_TYPE);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, array_totable);
+    lua_setfield(L, -2, "totable");
+    lua_pushcclosure(L, array_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, array_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, array_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, array_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+}
+
+static crelu_lua__dtype check_dtype(lua_State *L, int index) {
+    if (lua_isnoneornil(L, index)) {
+        return CRELU_LUA__F64; /* Lua numbers are doubles */
+    }
+    if (lua_type(L, index) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, index);
+        for (int i = 0; dtype_names[i] != NULL; i++) {
+            if (strcmp(name, dtype_names[i]) == 0) {
+                return (crelu_lua__dtype)i;
+            }
+        }
+        luaL_error(L, "crelu.array: dtype must be \"f32\" or \"f64\", got \"%s\"", name);
+    }
+    luaL_error(L, "crelu.array: dtype must be \"f32\" or \"f64\", got %s",
+               crelu_lua__type_name(L, index));
+    return CRELU_LUA__F64;
+}
+
+/* crelu.array(n [, dtype]): n zeros; crelu.array(t [, dtype]): a copy of the
+ * flat table t, rounded to float32 for "f32". dtype defaults to "f64". */
+int crelu_lua__array_new(lua_State *L) {
+    crelu_lua__dtype dtype = check_dtype(L, 2);
+    if (lua_type(L, 1) == LUA_TNUMBER) {
+        int is_integer = 0;
+        lua_Integer length = lua_tointegerx(L, 1, &is_integer);
+        if (!is_integer || length < 0) {
+            return luaL_error(L, "crelu.array: length must be a non-negative integer, got %s",
+                              luaL_tolstring(L, 1, NULL));
+        }
+        crelu_lua__push_array(L, (size_t)length, dtype, "crelu.array");
+        return 1;
+    }
+    if (lua_type(L, 1) != LUA_TTABLE) {
+        return luaL_error(L, "crelu.array: expected a length or a flat table of numbers, got %s",
+                          crelu_lua__type_name(L, 1));
+    }
+    crelu_lua__shape shape = crelu_lua__table_shape(L, 1, "crelu.array");
+    if (shape.nested) {
+        return luaL_error(L, "crelu.array: expected a flat table of numbers, got a table of rows");
+    }
+    /* Read into a scratch buffer first: a non-number raises an error, and
+     * float32 needs a conversion anyway. */
+    double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
+    crelu_lua__table_read(L, 1, &shape, values, "crelu.array");
+    crelu_lua__array *array = crelu_lua__push_array(L, shape.count, dtype, "crelu.array");
+    for (size_t i = 0; i < shape.count; i++) {
+        if (dtype == CRELU_LUA__F32) {
+            ((float *)(void *)array->data)[i] = (float)values[i];
+        } else {
+            ((double *)(void *)array->data)[i] = values[i];
+        }
+    }
+    return 1;
+}

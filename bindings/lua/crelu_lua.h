@@ -1,0 +1,107 @@
+/*
+ * Private declarations shared by the files of the Lua binding. Nothing here
+ * is visible to Lua code except through luaopen_crelu.
+ *
+ * Error handling: every Lua error raised by the binding (lua_error is a
+ * longjmp) happens either before the C library is called or after it has
+ * returned; every buffer the binding needs is a GC-owned userdata, so an
+ * error never leaks memory and never leaves an output half-written.
+ */
+#ifndef CRELU_LUA_H
+#define CRELU_LUA_H
+
+#include <stddef.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+/* Registry names of the two userdata metatables; luaL_checkudata-style
+ * messages and tostring() show them. */
+#define CRELU_LUA__ARRAY_TYPE "crelu.array"
+#define CRELU_LUA__RELU_TYPE "crelu.ReLU"
+
+/* ---- crelu.array: a flat, fixed-length buffer of float32 or float64 ---- */
+
+typedef enum crelu_lua__dtype { CRELU_LUA__F32 = 0, CRELU_LUA__F64 = 1 } crelu_lua__dtype;
+
+typedef struct crelu_lua__array {
+    size_t length;
+    crelu_lua__dtype dtype;
+    /* `length` elements of `dtype`, in the same block as this header. */
+    _Alignas(double) unsigned char data[];
+} crelu_lua__array;
+
+/* "f32" or "f64". */
+const char *crelu_lua__dtype_name(crelu_lua__dtype dtype);
+
+/* Pushes a new zero-filled array; `who` names the Lua function for errors. */
+crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__dtype dtype,
+                                        const char *who);
+
+/* The array at `index`, or NULL if that value is not one. */
+crelu_lua__array *crelu_lua__to_array(lua_State *L, int index);
+
+/* Makes the array metatable; luaopen_crelu calls it once. */
+void crelu_lua__register_array(lua_State *L);
+
+/* Lua function crelu.array(n | table [, dtype]). */
+int crelu_lua__array_new(lua_State *L);
+
+/* ---- tables of numbers: flat {1, 2} or nested rows {{1, 2}, {3, 4}} ---- */
+
+typedef struct crelu_lua__shape {
+    int nested;   /* 0: a flat table; 1: a table of equal-length row tables */
+    size_t rows;  /* nested only */
+    size_t cols;  /* nested: the length of each row; flat: the length */
+    size_t count; /* the number of elements */
+} crelu_lua__shape;
+
+/* Reads the shape of the table at `index`: flat, or rows (if element 1 is a
+ * table), checking that every row is a table and that all have the same
+ * length; raises a Lua error naming `who` otherwise. */
+crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who);
+
+/* Copies the table at `index`, of shape `shape`, into `values` as doubles;
+ * raises a Lua error naming `who` and the element at the first non-number
+ * (`values` is then partly written: pass a scratch buffer). */
+void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
+                           double *values, const char *who);
+
+/* Pushes a new table of shape `shape` holding `values`. */
+void crelu_lua__table_push(lua_State *L, const crelu_lua__shape *shape, const double *values);
+
+/* ---- running a C entry point on whatever Lua passed ---- */
+
+/* One C entry point in both dtypes, with the state it needs (a context or
+ * nothing). Each returns a crelu status. */
+typedef struct crelu_lua__op {
+    const char *who;     /* "crelu.ReLU:forward", for error messages */
+    const char *in_name; /* what the input is called in messages: "x" or "d" */
+    void *state;
+    int (*f32)(void *state, const float *in, float *out, size_t n);
+    int (*f64)(void *state, const double *in, double *out, size_t n);
+} crelu_lua__op;
+
+/* Applies `op` to the value at `in_index`, a crelu.array or a table, and
+ * returns 1 result on the stack: for an array, a new array of the same dtype
+ * or the array at `out_index` (which must then be a crelu.array of the same
+ * dtype and length; nil means none); for a table, a new table of the same
+ * shape, computed in float64. */
+int crelu_lua__apply(lua_State *L, const crelu_lua__op *op, int in_index, int out_index);
+
+/* The Lua type name of the value at `index`, or its metatable's __name
+ * (e.g. "crelu.array") if it has one. */
+const char *crelu_lua__type_name(lua_State *L, int index);
+
+/* ---- crelu.ReLU and crelu.relu ---- */
+
+/* Makes the crelu.ReLU metatable; luaopen_crelu calls it once. */
+void crelu_lua__register_relu(lua_State *L);
+
+/* Lua function crelu.ReLU([options]). */
+int crelu_lua__relu_new(lua_State *L);
+
+/* Lua function crelu.relu(x [, out]). */
+int crelu_lua__relu_stateless(lua_State *L);
+
+#endif /* CRELU_LUA_H */

@@ -1,0 +1,102 @@
+/*
+ * Lua tables of numbers <-> C arrays of doubles: flat tables {1, 2, 3} and
+ * nested row tables {{1, 2}, {3, 4}} (the seed's 3x7), read raw (metamethods
+ * are not consulted) and checked element by element.
+ */
+#include <limits.h>
+
+#include "crelu_lua.h"
+
+static int table_size_hint(size_t length) {
+    return length <= INT_MAX ? (int)length : 0;
+}
+
+crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who) {
+    crelu_lua__shape shape = {0, 0, 0, 0};
+    index = lua_absindex(L, index);
+    size_t length = (size_t)lua_rawlen(L, index);
+    lua_rawgeti(L, index, 1);
+    shape.nested = lua_type(L, -1) == LUA_TTABLE;
+    lua_pop(L, 1);
+
+    if (!shape.nested) {
+        shape.cols = length;
+        shape.count = length;
+        return shape;
+    }
+    shape.rows = length;
+    for (size_t r = 1; r <= shape.rows; r++) {
+        lua_rawgeti(L, index, (lua_Integer)r);
+        if (lua_type(L, -1) != LUA_TTABLE) {
+            luaL_error(L, "%s: row %I: expected a table of numbers (as row 1 is), got %s", who,
+                       (lua_Integer)r, crelu_lua__type_name(L, -1));
+        }
+        size_t row_length = (size_t)lua_rawlen(L, -1);
+        if (r == 1) {
+            shape.cols = row_length;
+        } else if (row_length != shape.cols) {
+            luaL_error(L, "%s: ragged rows: row %I has %I elements, row 1 has %I", who,
+                       (lua_Integer)r, (lua_Integer)row_length, (lua_Integer)shape.cols);
+        }
+        lua_pop(L, 1);
+    }
+    /* Each row holds cols elements in memory, so the product cannot overflow. */
+    shape.count = shape.rows * shape.cols;
+    return shape;
+}
+
+/* Pops the value on top of the stack, which must be a number. `row` is 0 in
+ * a flat table; both are 1-based, for the message. */
+static double pop_number(lua_State *L, const char *who, size_t row, size_t col) {
+    if (lua_type(L, -1) != LUA_TNUMBER) { /* strings are not coerced */
+        if (row == 0) {
+            luaL_error(L, "%s: element [%I]: expected a number, got %s", who, (lua_Integer)col,
+                       crelu_lua__type_name(L, -1));
+        }
+        luaL_error(L, "%s: element [%I][%I]: expected a number, got %s", who, (lua_Integer)row,
+                   (lua_Integer)col, crelu_lua__type_name(L, -1));
+    }
+    double value = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return value;
+}
+
+void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
+                           double *values, const char *who) {
+    index = lua_absindex(L, index);
+    if (!shape->nested) {
+        for (size_t i = 0; i < shape->count; i++) {
+            lua_rawgeti(L, index, (lua_Integer)i + 1);
+            values[i] = pop_number(L, who, 0, i + 1);
+        }
+        return;
+    }
+    for (size_t r = 0; r < shape->rows; r++) {
+        lua_rawgeti(L, index, (lua_Integer)r + 1);
+        for (size_t c = 0; c < shape->cols; c++) {
+            lua_rawgeti(L, -1, (lua_Integer)c + 1);
+            values[r * shape->cols + c] = pop_number(L, who, r + 1, c + 1);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+static void push_flat(lua_State *L, const double *values, size_t count) {
+    lua_createtable(L, table_size_hint(count), 0);
+    for (size_t i = 0; i < count; i++) {
+        lua_pushnumber(L, values[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+void crelu_lua__table_push(lua_State *L, const crelu_lua__shape *shape, const double *values) {
+    if (!shape->nested) {
+        push_flat(L, values, shape->count);
+        return;
+    }
+    lua_createtable(L, table_size_hint(shape->rows), 0);
+    for (size_t r = 0; r < shape->rows; r++) {
+        push_flat(L, values + r * shape->cols, shape->cols);
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+}
