@@ -6,7 +6,6 @@
  * with a message. White-box: linked against the static library only. */
 #define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include <criterion/criterion.h>
-#include <criterion/logging.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +70,7 @@ typedef struct expected {
 static void compute_expected(const kernel_case *c, expected *e, uint64_t seed) {
     fill_inputs(c->t, e->x, c->n, seed);
     fill_inputs(c->t, e->dy, c->n, seed + 1);
-    unsigned char y_again[MAX_N * sizeof(double)];
+    static unsigned char y_again[MAX_N * sizeof(double)];
     c->t->ref_forward_mask(c->op, e->x, e->y, e->mask, c->n);
     c->t->ref_forward(c->op, e->x, y_again, c->n);
     assert_same_bits(c->t, y_again, e->y, c->n, "reference forward with and without mask");
@@ -158,7 +157,9 @@ static void every_table(const dtype_api *t) {
     for (size_t i = 0; crelu__kernel_tables[i] != NULL; i++) {
         const crelu__kernels *k = crelu__kernel_tables[i];
         if (!k->supported()) {
-            cr_log_warn("%s kernels skipped: this CPU cannot run them", k->name);
+            /* stderr, not cr_log_warn: under valgrind --trace-children,
+             * Criterion 2.4 turns a logged warning into exit status 1. */
+            fprintf(stderr, "%s kernels skipped: this CPU cannot run them\n", k->name);
             continue;
         }
         for (size_t n = 0; n <= MAX_SMALL_N; n++) {
@@ -172,8 +173,8 @@ static void every_table(const dtype_api *t) {
     cr_assert_geq(tested, 2, "at least the scalar and portable tables run everywhere");
 }
 
-Test(kernels, f32_every_table_matches_the_reference, .timeout = 600) { every_table(&test_f32); }
-Test(kernels, f64_every_table_matches_the_reference, .timeout = 600) { every_table(&test_f64); }
+Test(kernels, f32_every_table_matches_the_reference) { every_table(&test_f32); }
+Test(kernels, f64_every_table_matches_the_reference) { every_table(&test_f64); }
 
 /* The picker takes the best table this CPU supports, and CRELU_ISA lowers it.
  * Each case runs in its own process (Criterion forks), so the choice is
