@@ -12,9 +12,10 @@ typedef struct relu_object {
     crelu_ctx *ctx;
 } relu_object;
 
-/* Marks objects made by this constructor, so that ReLU.prototype.forward
- * called on any other object is rejected before napi_unwrap guesses.
- * Constant, so safe to share between workers. */
+/* Marks objects made by this constructor, so that a method called on any
+ * other object is rejected before napi_unwrap guesses. (V8 rejects such
+ * calls itself, "Illegal invocation"; this does not rely on it.) Constant,
+ * so safe to share between workers. */
 static const napi_type_tag relu_type_tag = {0x63f1e2d4a5b60798u, 0x1a2b3c4d5e6f7081u};
 
 static void finalize_relu(napi_env env, void *data, void *hint) {
