@@ -53,7 +53,7 @@ function nodeHeaders() {
 function build() {
   const compiler = process.env.CC || 'cc';
   const flags = pkgConfig(['--cflags', '--libs']).split(/\s+/).filter(Boolean);
-  const libdir = pkgConfig(['--variable=libdir']);
+  const libdir = path.resolve(pkgConfig(['--variable=libdir']));
   const partial = `${addon}.partial`;
   fs.mkdirSync(path.dirname(addon), { recursive: true });
   const args = [
