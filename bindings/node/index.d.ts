@@ -19,11 +19,25 @@ export type Input = Float32Array | Float64Array | readonly number[];
 export type Output<T extends Input> = T extends Float32Array ? Float32Array : Float64Array;
 
 /**
+ * The `code` of every error the package throws. A libcrelu status keeps its
+ * C name (and the message carries crelu_strerror's text); the rest are the
+ * binding's own: INVALID_TYPE (a TypeError: wrong kind of value), CLOSED,
+ * DETACHED (a buffer detached mid-call), NAPI (a Node-API call failed),
+ * VERSION (libcrelu of another major version at load).
+ */
+export type ErrorCode =
+  | 'CRELU_ERR_INVALID_ARGUMENT' | 'CRELU_ERR_OUT_OF_MEMORY' | 'CRELU_ERR_NO_FORWARD'
+  | 'CRELU_ERR_SIZE_MISMATCH' | 'CRELU_ERR_DTYPE_MISMATCH' | 'CRELU_ERR_OVERFLOW'
+  | 'CRELU_ERR_INVALID_TYPE' | 'CRELU_ERR_CLOSED' | 'CRELU_ERR_DETACHED'
+  | 'CRELU_ERR_NAPI' | 'CRELU_ERR_VERSION';
+
+/**
  * A ReLU layer: forward(x) remembers what backward(d) needs.
  *
- * Errors: TypeError for a wrong kind of value, RangeError for a bad size or
- * option value, Error for state (closed, backward before forward). Each has
- * a stable `code`, e.g. 'CRELU_ERR_SIZE_MISMATCH'.
+ * Errors: TypeError for a wrong kind of value (and backward's dtype
+ * differing from forward's), RangeError for a bad size or option value,
+ * Error for state (closed, backward before forward). Each has a stable
+ * `code` (ErrorCode).
  */
 export class ReLU {
   constructor(options?: ReLUOptions);

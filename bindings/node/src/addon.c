@@ -27,10 +27,8 @@ static void free_instance(napi_env env, void *data, void *hint) {
 static napi_value relu_stateless(napi_env env, napi_callback_info info) {
     size_t argc = 2;
     napi_value args[2];
+    /* Arguments not passed read as undefined. */
     CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL), NULL);
-    for (size_t i = argc; i < 2; i++) {
-        CRELU_NAPI_CALL(env, napi_get_undefined(env, &args[i]), NULL);
-    }
     crelu_node_operands operands;
     const void *input;
     void *result;

@@ -162,8 +162,9 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
 
 bool crelu_node__operands_data(napi_env env, const crelu_node_operands *operands,
                                const void **input, void **result) {
-    /* Re-read the lengths too: a buffer detached since the checks reads as
-     * length 0, and must not be written through a stale pointer. */
+    /* The lengths are checked again although no JS runs between the checks
+     * and here today: a detached buffer reads as length 0, and if the order
+     * of conversions ever changes, a stale length must not reach C. */
     napi_typedarray_type type;
     size_t input_length, result_length;
     void *input_data;

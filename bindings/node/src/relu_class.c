@@ -61,15 +61,13 @@ static bool open_context(napi_env env, napi_value self, const char *where, crelu
 static napi_value relu_constructor(napi_env env, napi_callback_info info) {
     size_t argc = 1;
     napi_value options, self, new_target;
+    /* `options` reads as undefined when not passed. */
     CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &options, &self, NULL), NULL);
     CRELU_NAPI_CALL(env, napi_get_new_target(env, info, &new_target), NULL);
     if (new_target == NULL) {
         crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
                           "ReLU: class constructor cannot be invoked without 'new'");
         return NULL;
-    }
-    if (argc < 1) {
-        CRELU_NAPI_CALL(env, napi_get_undefined(env, &options), NULL);
     }
 
     crelu_ctx *ctx = NULL;
@@ -110,10 +108,8 @@ typedef struct pass {
 static napi_value run_pass(napi_env env, napi_callback_info info, const pass *p) {
     size_t argc = 2;
     napi_value args[2], self;
+    /* Arguments not passed read as undefined. */
     CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, &self, NULL), NULL);
-    for (size_t i = argc; i < 2; i++) {
-        CRELU_NAPI_CALL(env, napi_get_undefined(env, &args[i]), NULL);
-    }
     crelu_ctx *ctx = NULL;
     crelu_node_operands operands;
     const void *input;
