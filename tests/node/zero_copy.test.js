@@ -78,6 +78,16 @@ for (const Values of [Float32Array, Float64Array]) {
   });
 }
 
+test('a plain array with a Float64Array out is written into out', () => {
+  const r = new ReLU();
+  const out = new Float64Array(3).fill(NaN);
+  assert.equal(r.forward([-1, 2, -0], out), out);
+  assertSameBits(out, reference.forward(Float64Array.of(-1, 2, -0), {}), 'forward of a plain array into out');
+  const dx = new Float64Array(3);
+  assert.equal(r.backward([4, 5, 6], dx), dx);
+  assertSameBits(dx, Float64Array.of(0, 5, 0), 'backward of a plain array into out');
+});
+
 test('the context keeps its own copy: changing x after forward does not change backward', () => {
   for (const save of ['x', 'mask']) {
     const x = Float64Array.of(-1, 2, -3, 4);
