@@ -1,0 +1,58 @@
+// Types of the crelu package (libcrelu's Node-API binding).
+
+/** Options of `new ReLU(...)`; multiword names are camelCase. Every one may be left out. */
+export interface ReLUOptions {
+  /** What forward keeps for backward: a copy of x (default), or one bit per element. */
+  save?: 'x' | 'mask';
+  /** Which reference backward matches at the kinks and at NaN x (default 'pytorch'). */
+  grad?: 'pytorch' | 'cs231n';
+  /** Leaky slope; 0 (default) is plain ReLU. Finite. */
+  negativeSlope?: number;
+  /** Cap (> 0) for clipped ReLU, 6 = ReLU6; undefined or Infinity (default) = no cap. */
+  maxValue?: number;
+}
+
+/** What forward/backward accept: typed arrays are used in place, plain arrays are copied as float64. */
+export type Input = Float32Array | Float64Array | readonly number[];
+
+/** The result type for an input type: the same typed array type, or Float64Array for a plain array. */
+export type Output<T extends Input> = T extends Float32Array ? Float32Array : Float64Array;
+
+/**
+ * The `code` of every error the package throws. A libcrelu status keeps its
+ * C name (and the message carries crelu_strerror's text); the rest are the
+ * binding's own: INVALID_TYPE (a TypeError: wrong kind of value), CLOSED,
+ * DETACHED (a buffer detached mid-call), NAPI (a Node-API call failed),
+ * VERSION (libcrelu of another major version at load).
+ */
+export type ErrorCode =
+  | 'CRELU_ERR_INVALID_ARGUMENT' | 'CRELU_ERR_OUT_OF_MEMORY' | 'CRELU_ERR_NO_FORWARD'
+  | 'CRELU_ERR_SIZE_MISMATCH' | 'CRELU_ERR_DTYPE_MISMATCH' | 'CRELU_ERR_OVERFLOW'
+  | 'CRELU_ERR_INVALID_TYPE' | 'CRELU_ERR_CLOSED' | 'CRELU_ERR_DETACHED'
+  | 'CRELU_ERR_NAPI' | 'CRELU_ERR_VERSION';
+
+/**
+ * A ReLU layer: forward(x) remembers what backward(d) needs.
+ *
+ * Errors: TypeError for a wrong kind of value (and backward's dtype
+ * differing from forward's), RangeError for a bad size or option value,
+ * Error for state (closed, backward before forward). Each has a stable
+ * `code` (ErrorCode).
+ */
+export class ReLU {
+  constructor(options?: ReLUOptions);
+  /** y = relu(x): a new array, or `out` (same type and length as the result) filled and returned. */
+  forward<T extends Input>(x: T, out?: Output<T>): Output<T>;
+  /** dx = relu'(x) * d for the x of the last forward (same dtype and length). */
+  backward<T extends Input>(d: T, out?: Output<T>): Output<T>;
+  /** Frees the context now rather than at garbage collection. Idempotent; later calls throw. */
+  close(): void;
+  /** Whether close() has been called. */
+  readonly closed: boolean;
+}
+
+/** Plain ReLU with the default options, no state. */
+export function relu<T extends Input>(x: T, out?: Output<T>): Output<T>;
+
+/** libcrelu's version, "MAJOR.MINOR.PATCH". */
+export const version: string;

@@ -1,0 +1,102 @@
+/* The module: exports { ReLU, relu, version }. Context-aware (NAPI_MODULE_INIT
+ * with per-instance data, no mutable statics), so every worker thread that
+ * requires it gets its own class. */
+#include "errors.h"
+#include "operands.h"
+#include "relu_class.h"
+
+#include <crelu.h>
+#include <stdlib.h>
+
+/* What this instance of the addon (one per main thread or worker) keeps.
+ * Any state the addon grows goes here, never into a static. Today that is
+ * the ReLU constructor, held by a reference independent of `exports`,
+ * which user code may overwrite. */
+typedef struct addon_instance {
+    napi_ref relu_class;
+} addon_instance;
+
+static void free_instance(napi_env env, void *data, void *hint) {
+    (void)hint;
+    addon_instance *instance = data;
+    (void)napi_delete_reference(env, instance->relu_class);
+    free(instance);
+}
+
+/* relu(x, out?): plain ReLU with the default options, no context. */
+static napi_value relu_stateless(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value args[2];
+    /* Arguments not passed read as undefined. */
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL), NULL);
+    crelu_node_operands operands;
+    const void *input;
+    void *result;
+    if (!crelu_node__operands_from_args(env, args[0], args[1], "relu", "x", &operands) ||
+        !crelu_node__operands_data(env, &operands, &input, &result)) {
+        return NULL;
+    }
+    int status = operands.type == napi_float32_array
+                     ? crelu_relu_f32(input, result, operands.length)
+                     : crelu_relu_f64(input, result, operands.length);
+    if (status != CRELU_OK) {
+        crelu_node__throw_status(env, status, "relu");
+        return NULL;
+    }
+    return operands.result;
+}
+
+static bool check_library_version(napi_env env) {
+    /* The addon was compiled against one header; a libcrelu.so.1 of another
+     * major version loaded at run time would not keep its promises. */
+    int loaded = crelu_version_number();
+    if (loaded / 10000 != CRELU_VERSION_MAJOR) {
+        return crelu_node__throw(env, CRELU_NODE_ERROR, "CRELU_ERR_VERSION",
+                                 "crelu: loaded libcrelu %s, but the addon was built for "
+                                 "version %d.x",
+                                 crelu_version_string(), CRELU_VERSION_MAJOR);
+    }
+    return true;
+}
+
+NAPI_MODULE_INIT() {
+    if (!check_library_version(env)) {
+        return NULL;
+    }
+    napi_value relu_class, relu_function, version;
+    if (!crelu_node__define_relu_class(env, &relu_class)) {
+        return NULL;
+    }
+    CRELU_NAPI_CALL(env, napi_create_function(env, "relu", NAPI_AUTO_LENGTH, relu_stateless,
+                                              NULL, &relu_function),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_create_string_utf8(env, crelu_version_string(), NAPI_AUTO_LENGTH,
+                                                 &version),
+                    NULL);
+    const napi_property_descriptor exported[] = {
+        {"ReLU", NULL, NULL, NULL, NULL, relu_class, napi_enumerable, NULL},
+        {"relu", NULL, NULL, NULL, NULL, relu_function, napi_enumerable, NULL},
+        {"version", NULL, NULL, NULL, NULL, version, napi_enumerable, NULL},
+    };
+    CRELU_NAPI_CALL(env,
+                    napi_define_properties(env, exports, sizeof exported / sizeof exported[0],
+                                           exported),
+                    NULL);
+
+    addon_instance *instance = malloc(sizeof *instance);
+    if (instance == NULL) {
+        crelu_node__throw_status(env, CRELU_ERR_OUT_OF_MEMORY, "crelu");
+        return NULL;
+    }
+    if (napi_create_reference(env, relu_class, 1, &instance->relu_class) != napi_ok) {
+        free(instance);
+        crelu_node__throw_napi_failure(env, "napi_create_reference(ReLU)");
+        return NULL;
+    }
+    if (napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
+        free_instance(env, instance, NULL);
+        crelu_node__throw_napi_failure(env, "napi_set_instance_data");
+        return NULL;
+    }
+    return exports;
+}
