@@ -194,8 +194,8 @@ def target(src, out):
     """(buffer C writes into, finisher or None) for input `src`.
 
     Without `out`, new memory of the input's kind; a list input's finisher
-    turns the flat float64 result back into nested lists. With `out`, `out`
-    itself after checking it, and no finisher: it is returned as it is.
+    turns the flat float64 result back into nested lists. With `out`, after
+    checking it, `out` or a memoryview of it, and no finisher.
     """
     if out is None:
         return _new_target(src)

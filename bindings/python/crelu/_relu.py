@@ -39,6 +39,8 @@ def _run(function, head, x, out, name):
     src = _operands.source(x, name)
     data, finish = _operands.target(src, out)
     _buffers.call(function[src.code], head, src.data, data, src.count)
+    if out is not None:
+        return out  # itself, not the view C wrote through
     return data if finish is None else finish(data)
 
 
