@@ -161,3 +161,18 @@ def test_lists_take_any_real_number():
     y = crelu.relu(values)
     want = torch_reference(VARIANTS[0], np.array([float(v) for v in values]), np.zeros(7))[0]
     assert_same_bits(y, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
+def test_save_option_reaches_the_context(dtype):
+    # Both save modes give the same bits, so only the memory held tells them
+    # apart: a copy of x, or one bit per element (crelu_sizeof_ctx).
+    n = 1 << 16
+    x, _ = sample((n,), dtype, 31)
+    held = {}
+    for save in ("x", "mask"):
+        with crelu.ReLU(save=save) as r:
+            r(x)
+            held[save] = crelu._LIB.crelu_sizeof_ctx(r._ctx)
+    assert held["x"] >= x.nbytes
+    assert n // 8 <= held["mask"] < n // 8 + 4096
