@@ -237,14 +237,21 @@ def _nest(values, shape):
     return [_nest(values[i * step:(i + 1) * step], inner) for i in range(shape[0])]
 
 
+def _describe(out):
+    """What an out is, for messages only (formatting a dtype is slow)."""
+    if _np is not None and isinstance(out, _np.ndarray):
+        return f"of dtype {out.dtype}"
+    if isinstance(out, array.array):
+        return f"array.array({out.typecode!r})"
+    return f"a buffer of format {memoryview(out).format!r}"
+
+
 def _checked_out(src, out):
     if _np is not None and isinstance(out, _np.ndarray):
         code, shape = _NUMPY_CODE.get(out.dtype), out.shape
-        what = f"dtype {out.dtype}"
         contiguous, writeable, data = out.flags.c_contiguous, out.flags.writeable, out
     elif isinstance(out, array.array):
         code, shape = out.typecode, (len(out),)
-        what = f"array.array({out.typecode!r})"
         contiguous, writeable, data = True, True, out
     else:
         if isinstance(out, (list, tuple)):
@@ -260,10 +267,9 @@ def _checked_out(src, out):
                 f"memoryview), not {type(out).__name__}"
             ) from None
         code, shape = _format_code(view.format), view.shape
-        what = f"buffer format {view.format!r}"
         contiguous, writeable, data = view.c_contiguous, not view.readonly, view
     if code != src.code:
-        raise TypeError(f"out has {what}, the input is {src.dtype_name}: they must match")
+        raise TypeError(f"out is {_describe(out)}, the input is {src.dtype_name}: they must match")
     if tuple(shape) != tuple(src.shape):
         raise ValueError(f"out has shape {tuple(shape)}, the input has {tuple(src.shape)}: they must match")
     if not contiguous:
