@@ -38,6 +38,12 @@ def _partial_overlap(r):
     return r.forward(base[:-1].reshape(SHAPE), out=base[1:].reshape(SHAPE))
 
 
+def _misaligned_out():
+    out = np.frombuffer(bytearray(X.nbytes + 1), np.float64, offset=1, count=X.size).reshape(SHAPE)
+    assert not out.flags.aligned and out.flags.writeable
+    return out
+
+
 RAGGED = [[1.0, 2.0], [3.0]]
 MIXED = [[1.0, 2.0], 3.0]
 POISON = np.full(SHAPE, np.nan)
@@ -71,6 +77,7 @@ BAD_CALLS = [
     ("out of other shape", lambda r: r(X, out=np.empty((7, 3))), ValueError, r"shape \(7, 3\)"),
     ("out read-only", lambda r: r(X, out=_readonly(POISON)), ValueError, "read-only"),
     ("out not contiguous", lambda r: r(X, out=np.empty((3, 14))[:, ::2]), ValueError, "C-contiguous"),
+    ("out misaligned", lambda r: r(X, out=_misaligned_out()), ValueError, "not aligned"),
     ("out is a list", lambda r: r(X, out=[0.0] * 21), TypeError, "cannot be written in place"),
     ("out is a str", lambda r: r(X, out="y"), TypeError, "out must be a writeable"),
     ("out read-only memoryview", lambda r: r(X.ravel().tolist(), out=memoryview(bytes(168)).cast("d")),

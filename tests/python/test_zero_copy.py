@@ -165,3 +165,26 @@ def test_backward_input_address_reaches_c(dtype):
         assert_same_bits(base[:N], d)  # a failed call writes nothing
         r.backward(source, out=base[:N])
     assert_same_bits(base[:N], reference(VARIANTS[0], "pytorch", x, d)[1])
+
+
+def _misaligned(values):
+    """`values` in memory one byte off its element alignment."""
+    raw = bytearray(values.nbytes + 1)
+    arr = np.frombuffer(raw, dtype=values.dtype, offset=1, count=values.size)
+    arr[...] = values
+    assert not arr.flags.aligned
+    return arr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["ndarray", "memoryview"])
+def test_misaligned_inputs_are_read_from_an_aligned_copy(kind, dtype):
+    # A misaligned float pointer is undefined behaviour in C.
+    x, d = sample((N,), dtype, 19)
+    want_y, want_dx = reference(VARIANTS[0], "pytorch", x, d)
+    wrap = (lambda a: a) if kind == "ndarray" else memoryview
+    with crelu.ReLU() as r:
+        y = r(wrap(_misaligned(x)))
+        dx = r.backward(wrap(_misaligned(d)))
+    assert_same_bits(y, want_y)
+    assert_same_bits(dx, want_dx)

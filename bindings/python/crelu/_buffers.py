@@ -46,18 +46,30 @@ _release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
 _release_buffer.restype = None
 
 
-def call(function, head, source, target, count):
+def call(function, head, source, target, count, itemsize):
     """``function(*head, &source, &target, count)``, with both buffers pinned.
 
-    `source` and `target` are C-contiguous buffer exporters, already checked
-    by the caller for dtype and size; `target` must be writeable.
+    `source` and `target` are C-contiguous buffer exporters of `count`
+    elements of `itemsize` bytes, already checked by the caller for dtype and
+    size; `target` must be writeable. A float pointer that is not aligned to
+    its element size is undefined behaviour in C, so a misaligned source is
+    read from an aligned copy and a misaligned target is a ValueError.
     """
     source_view = _PyBuffer()
     _get_buffer(source, source_view, _PyBUF_SIMPLE)
     try:
+        if count and source_view.buf % itemsize:
+            _release_buffer(source_view)
+            source = bytearray(source)  # its memory comes from malloc: aligned
+            _get_buffer(source, source_view, _PyBUF_SIMPLE)
         target_view = _PyBuffer()
         _get_buffer(target, target_view, _PyBUF_WRITABLE)
         try:
+            if count and target_view.buf % itemsize:
+                raise ValueError(
+                    f"out is not aligned to its {itemsize}-byte elements; libcrelu "
+                    "writes through aligned float pointers only"
+                )
             return function(*head, source_view.buf, target_view.buf, count)
         finally:
             _release_buffer(target_view)

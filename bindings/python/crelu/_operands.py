@@ -67,6 +67,10 @@ class Operand:
     def dtype_name(self):
         return _DTYPE_NAME[self.code]
 
+    @property
+    def itemsize(self):
+        return _ITEMSIZE[self.code]
+
 
 # ---------------------------------------------------------------------------
 # Inputs

@@ -38,7 +38,7 @@ def _run(function, head, x, out, name):
     """Converts `x`, calls C into `out` (or new memory), gives the result back."""
     src = _operands.source(x, name)
     data, finish = _operands.target(src, out)
-    _buffers.call(function[src.code], head, src.data, data, src.count)
+    _buffers.call(function[src.code], head, src.data, data, src.count, src.itemsize)
     if out is not None:
         return out  # itself, not the view C wrote through
     return data if finish is None else finish(data)
