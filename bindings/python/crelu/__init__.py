@@ -1,0 +1,48 @@
+"""libcrelu for Python: ReLU and its backward pass, bit-exact with PyTorch 1.13
+and with the classic NumPy (cs231n) reference.
+
+    >>> import numpy as np
+    >>> from crelu import ReLU
+    >>> r = ReLU(save="mask", grad="cs231n")
+    >>> y = r(np.array([-1.0, 0.0, 2.0]))      # array([0., 0., 2.])
+    >>> dx = r.backward(np.ones(3))            # array([0., 1., 1.])
+
+A thin ctypes layer over libcrelu.so.1: it checks and converts, the C library
+computes. NumPy is optional; without it, array.array, memoryview and lists
+work the same way. The library is found through $CRELU_LIBRARY, then the
+install this package belongs to, then the system (see crelu._library).
+"""
+
+from ._errors import (
+    DtypeMismatchError,
+    Error,
+    InvalidArgumentError,
+    NoForwardError,
+    OutOfMemoryError,
+    SizeMismatchError,
+    SizeOverflowError,
+)
+from ._library import LIB as _LIB
+from ._library import LIBRARY_PATH as _library_path
+from ._relu import ReLU, relu
+
+
+def version():
+    """The loaded libcrelu's version, "MAJOR.MINOR.PATCH"."""
+    return _LIB.crelu_version_string().decode("ascii")
+
+
+__version__ = version()
+
+__all__ = [
+    "ReLU",
+    "relu",
+    "version",
+    "Error",
+    "InvalidArgumentError",
+    "OutOfMemoryError",
+    "NoForwardError",
+    "SizeMismatchError",
+    "DtypeMismatchError",
+    "SizeOverflowError",
+]

@@ -1,0 +1,142 @@
+"""Finds libcrelu.so.1, loads it, and declares every function it exports.
+
+Where it looks, in order:
+  1. ``$CRELU_LIBRARY``, a path to the library. When set, it is the only
+     candidate: an explicit override that silently fell back to some other
+     copy would hide the mistake.
+  2. The install this package belongs to: CMake writes ``_install.py`` with
+     the library's path relative to the package directory.
+  3. The system: ``ctypes.util.find_library("crelu")``, then the dynamic
+     loader's own search for ``libcrelu.so.1``.
+A candidate is taken only if it loads and its major version is the one this
+binding was written for. If none is, ImportError lists everything tried.
+"""
+
+import ctypes
+import ctypes.util
+import os
+
+from ._errors import error_for_status
+
+ABI_MAJOR = 1
+SONAME = "libcrelu.so.1"
+
+
+class Context(ctypes.Structure):
+    """crelu_ctx is opaque: only pointers to it exist on this side."""
+
+
+ContextPointer = ctypes.POINTER(Context)
+AllocFn = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+FreeFn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+
+
+def _signatures():
+    """(name, restype, argtypes, returns a status) for every crelu_* export.
+
+    Data pointers are c_void_p: the binding hands over buffer addresses as
+    integers after checking the dtype itself, and picks the _f32 or _f64
+    function to match.
+    """
+    ctx, data, size, status = ContextPointer, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int
+    rows = [
+        ("crelu_version_number", ctypes.c_int, [], False),
+        ("crelu_version_string", ctypes.c_char_p, [], False),
+        ("crelu_strerror", ctypes.c_char_p, [ctypes.c_int], False),
+        ("crelu_create", status, [ctypes.POINTER(ContextPointer)], True),
+        ("crelu_create_with_allocator", status,
+         [ctypes.POINTER(ContextPointer), AllocFn, FreeFn, ctypes.c_void_p], True),
+        ("crelu_destroy", None, [ctx], False),
+        ("crelu_sizeof_ctx", ctypes.c_size_t, [ctx], False),
+        ("crelu_set_save", status, [ctx, ctypes.c_int], True),
+        ("crelu_set_grad_rule", status, [ctx, ctypes.c_int], True),
+        ("crelu_set_negative_slope", status, [ctx, ctypes.c_double], True),
+        ("crelu_set_max_value", status, [ctx, ctypes.c_double], True),
+        ("crelu_set_num_threads", status, [ctx, ctypes.c_int], True),
+    ]
+    for suffix in ("f32", "f64"):
+        rows += [
+            (f"crelu_forward_{suffix}", status, [ctx, data, data, size], True),
+            (f"crelu_backward_{suffix}", status, [ctx, data, data, size], True),
+            (f"crelu_relu_{suffix}", status, [data, data, size], True),
+            (f"crelu_relu_backward_{suffix}", status, [data, data, data, size], True),
+        ]
+    return rows
+
+
+SIGNATURES = _signatures()
+
+
+def _declare(lib):
+    """Sets restype/argtypes on every function, and an errcheck that raises
+    on every status-returning one."""
+
+    def raise_on_status(status, func, _args):
+        if status:
+            reason = lib.crelu_strerror(status).decode("utf-8", "replace")
+            raise error_for_status(status, func.__name__, reason)
+        return status
+
+    for name, restype, argtypes, returns_status in SIGNATURES:
+        func = getattr(lib, name)
+        func.restype = restype
+        func.argtypes = argtypes
+        if returns_status:
+            func.errcheck = raise_on_status
+
+
+def _installed_path():
+    """The library of the install this package is part of, or None when the
+    package is not from a CMake install (a source tree, a wheel)."""
+    try:
+        from ._install import LIBRARY_RELATIVE_PATH
+    except ImportError:
+        return None
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    return os.path.normpath(os.path.join(package_dir, LIBRARY_RELATIVE_PATH))
+
+
+def _candidates():
+    """(where it came from, what to dlopen) in the order they are tried."""
+    override = os.environ.get("CRELU_LIBRARY")
+    if override:
+        return [("$CRELU_LIBRARY", override)]
+    found = []
+    installed = _installed_path()
+    if installed is not None:
+        found.append(("this package's install", installed))
+    system = ctypes.util.find_library("crelu")
+    if system:
+        found.append(('ctypes.util.find_library("crelu")', system))
+    found.append(("the dynamic loader's search", SONAME))
+    return found
+
+
+def load():
+    """(the loaded CDLL with every function declared, the path it was loaded by)."""
+    tried = []
+    for origin, path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as exc:
+            tried.append(f"{origin}: {path}: {exc}")
+            continue
+        try:
+            _declare(lib)
+        except AttributeError as exc:
+            tried.append(f"{origin}: {path}: not a usable libcrelu ({exc})")
+            continue
+        number = lib.crelu_version_number()
+        if number // 10000 != ABI_MAJOR:
+            version = lib.crelu_version_string().decode("ascii", "replace")
+            tried.append(f"{origin}: {path}: version {version}, this binding needs {ABI_MAJOR}.x")
+            continue
+        return lib, path
+    raise ImportError(
+        "crelu: cannot load the C library libcrelu (" + SONAME + "). Tried:\n  "
+        + "\n  ".join(tried)
+        + "\nSet CRELU_LIBRARY to the path of libcrelu.so.1 to choose one explicitly."
+    )
+
+
+LIB, LIBRARY_PATH = load()

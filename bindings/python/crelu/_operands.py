@@ -1,0 +1,283 @@
+"""What the binding takes in and gives back, checked and described for C.
+
+Accepted inputs, and the kind that comes back for each:
+  * NumPy ndarray, float32 or float64, any shape -> a new ndarray of the same
+    shape and dtype. Zero-copy when C-contiguous; any other layout is first
+    copied with np.ascontiguousarray (a correct, C-ordered copy).
+  * array.array('f') or array.array('d') -> array.array of the same typecode.
+  * any other buffer of format 'f' or 'd' in native byte order (memoryview,
+    ctypes arrays, ...), any ndim -> a memoryview of the same format and
+    shape over new memory. Zero-copy when C-contiguous, read-only included;
+    a strided view is copied into C order first.
+  * list, flat or nested rows of real numbers -> float64, given back as lists
+    with the same nesting. Lists are always converted (they hold no doubles).
+Anything else (other dtypes, float16, object, int buffers, tuples, scalars)
+is a TypeError: the C library computes float32 and float64 only, and a
+silent conversion would hide a mistake and cost a copy.
+
+An `out` is any writeable, C-contiguous buffer (ndarray, array.array,
+memoryview...) of the same dtype and shape as the input; it is written in
+place and returned as it is. It is never copied: a strided or read-only out
+is an error, not a surprise.
+"""
+
+import array
+import ctypes
+import functools
+import numbers
+import sys
+
+try:
+    import numpy as _np
+except ImportError:  # NumPy is optional: buffers and lists work without it
+    _np = None
+
+__all__ = ["source", "target"]
+
+NDARRAY, ARRAY, BUFFER, LIST = range(4)
+
+_DTYPE_NAME = {"f": "float32", "d": "float64"}
+_ITEMSIZE = {"f": 4, "d": 8}
+_CTYPE = {"f": ctypes.c_float, "d": ctypes.c_double}
+_NATIVE_PREFIXES = ("@", "=", "<" if sys.byteorder == "little" else ">")
+_ACCEPTED = (
+    "a NumPy array, a float32/float64 buffer (array.array('f'/'d'), memoryview) "
+    "or a list of numbers"
+)
+
+if _np is not None:
+    _NUMPY_CODE = {_np.dtype(_np.float32): "f", _np.dtype(_np.float64): "d"}
+
+
+class Operand:
+    """An input ready for C: `data` exports a C-contiguous buffer of `count`
+    elements of type `code` ('f' or 'd'); `shape` and `kind` say what to
+    give back."""
+
+    __slots__ = ("data", "code", "shape", "count", "kind")
+
+    def __init__(self, data, code, shape, count, kind):
+        self.data = data
+        self.code = code
+        self.shape = shape
+        self.count = count
+        self.kind = kind
+
+    @property
+    def dtype_name(self):
+        return _DTYPE_NAME[self.code]
+
+    @property
+    def itemsize(self):
+        return _ITEMSIZE[self.code]
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+
+def source(value, name):
+    """`value` as an Operand; `name` ("x", "d") is used in error messages."""
+    if _np is not None and isinstance(value, _np.ndarray):
+        return _ndarray_source(value, name)
+    if isinstance(value, array.array):
+        return _array_source(value, name)
+    if isinstance(value, list):
+        return _list_source(value, name)
+    if _np is not None and isinstance(value, _np.generic):
+        raise TypeError(
+            f"{name} is a NumPy scalar ({type(value).__name__}); pass an array, "
+            f"e.g. np.asarray({name})"
+        )
+    try:
+        view = memoryview(value)
+    except TypeError:
+        raise TypeError(f"{name} must be {_ACCEPTED}, not {type(value).__name__}") from None
+    return _buffer_source(view, name)
+
+
+def _ndarray_source(value, name):
+    code = _NUMPY_CODE.get(value.dtype)
+    if code is None:
+        raise TypeError(
+            f"{name} has dtype {value.dtype}; libcrelu computes float32 and float64 "
+            f"(native byte order) only: convert explicitly, e.g. {name}.astype(np.float64)"
+        )
+    if not value.flags.c_contiguous:
+        value = _np.ascontiguousarray(value)
+    return Operand(value, code, value.shape, value.size, NDARRAY)
+
+
+def _array_source(value, name):
+    code = value.typecode
+    if code not in _DTYPE_NAME:
+        raise TypeError(
+            f"{name} is array.array({code!r}); libcrelu takes array.array('f') "
+            "(float32) or array.array('d') (float64)"
+        )
+    return Operand(value, code, (len(value),), len(value), ARRAY)
+
+
+def _buffer_source(view, name):
+    code = _format_code(view.format)
+    if code is None:
+        raise TypeError(
+            f"{name} is a buffer of format {view.format!r}; libcrelu takes "
+            "float32 ('f') or float64 ('d') buffers in native byte order"
+        )
+    count = view.nbytes // _ITEMSIZE[code]
+    # tobytes() copies a strided view into C order.
+    data = view if view.c_contiguous else view.tobytes()
+    return Operand(data, code, view.shape, count, BUFFER)
+
+
+def _format_code(fmt):
+    """'f' or 'd' for a native float32/float64 struct format, else None."""
+    if len(fmt) == 2 and fmt[0] in _NATIVE_PREFIXES:
+        fmt = fmt[1]
+    return fmt if fmt in _DTYPE_NAME else None
+
+
+def _list_source(value, name):
+    # The first element at each depth fixes the shape; every other row must match.
+    shape = []
+    node = value
+    while isinstance(node, list):
+        shape.append(len(node))
+        if not node:
+            break
+        node = node[0]
+    flat = array.array("d")
+    _flatten(value, shape, 0, (), name, flat)
+    return Operand(flat, "d", tuple(shape), len(flat), LIST)
+
+
+def _flatten(node, shape, depth, path, name, flat):
+    expected = shape[depth]
+    if len(node) != expected:
+        raise ValueError(
+            f"ragged nesting: {name}{_index(path)} has {len(node)} elements but "
+            f"{name}{_index((0,) * depth)} has {expected}"
+        )
+    if depth + 1 == len(shape):
+        for i, item in enumerate(node):
+            flat.append(item if type(item) is float else _number(item, name, path + (i,)))
+        return
+    for i, child in enumerate(node):
+        if not isinstance(child, list):
+            raise ValueError(
+                f"ragged nesting: {name}{_index(path + (i,))} is {type(child).__name__} "
+                f"but {name}{_index((0,) * (depth + 1))} is a list"
+            )
+        _flatten(child, shape, depth + 1, path + (i,), name, flat)
+
+
+def _number(item, name, path):
+    where = f"{name}{_index(path)}"
+    if isinstance(item, list):
+        raise ValueError(f"ragged nesting: {where} is a list but {name}{_index((0,) * len(path))} is a number")
+    if isinstance(item, bool) or not isinstance(item, numbers.Real):
+        raise TypeError(f"{where} is {type(item).__name__}, not a real number")
+    try:
+        return float(item)
+    except OverflowError:
+        raise ValueError(f"{where} is an int too large for float64") from None
+
+
+def _index(path):
+    return "".join(f"[{i}]" for i in path)
+
+
+# ---------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------
+
+
+def target(src, out):
+    """(buffer C writes into, finisher or None) for input `src`.
+
+    Without `out`, new memory of the input's kind; a list input's finisher
+    turns the flat float64 result back into nested lists. With `out`, after
+    checking it, `out` or a memoryview of it, and no finisher.
+    """
+    if out is None:
+        return _new_target(src)
+    return _checked_out(src, out), None
+
+
+def _new_target(src):
+    kind, code = src.kind, src.code
+    if kind == NDARRAY:
+        return _np.empty(src.shape, src.data.dtype), None
+    if kind == ARRAY:
+        return array.array(code, [0.0]) * src.count, None
+    if kind == BUFFER:
+        return _new_memoryview(code, src.shape, src.count), None
+    return array.array("d", [0.0]) * src.count, functools.partial(_nested, shape=src.shape)
+
+
+def _new_memoryview(code, shape, count):
+    if count == 0 and len(shape) != 1:
+        # memoryview.cast refuses zeros in a shape; a ctypes array has any shape.
+        ctype = _CTYPE[code]
+        for size in reversed(shape):
+            ctype = ctype * size
+        return memoryview(ctype())
+    if count == 0:
+        return memoryview(bytearray()).cast(code)
+    return memoryview(bytearray(count * _ITEMSIZE[code])).cast(code, shape)
+
+
+def _nested(result, shape):
+    return _nest(result.tolist(), shape)
+
+
+def _nest(values, shape):
+    if len(shape) == 1:
+        return values
+    step = len(values) // shape[0] if shape[0] else 0
+    inner = shape[1:]
+    return [_nest(values[i * step:(i + 1) * step], inner) for i in range(shape[0])]
+
+
+def _describe(out):
+    """What an out is, for messages only (formatting a dtype is slow)."""
+    if _np is not None and isinstance(out, _np.ndarray):
+        return f"of dtype {out.dtype}"
+    if isinstance(out, array.array):
+        return f"array.array({out.typecode!r})"
+    return f"a buffer of format {memoryview(out).format!r}"
+
+
+def _checked_out(src, out):
+    if _np is not None and isinstance(out, _np.ndarray):
+        code, shape = _NUMPY_CODE.get(out.dtype), out.shape
+        contiguous, writeable, data = out.flags.c_contiguous, out.flags.writeable, out
+    elif isinstance(out, array.array):
+        code, shape = out.typecode, (len(out),)
+        contiguous, writeable, data = True, True, out
+    else:
+        if isinstance(out, (list, tuple)):
+            raise TypeError(
+                f"out must be a writeable float32/float64 buffer (NumPy array, array.array, "
+                f"memoryview), not {type(out).__name__}: a {type(out).__name__} cannot be written in place"
+            )
+        try:
+            view = memoryview(out)
+        except TypeError:
+            raise TypeError(
+                "out must be a writeable float32/float64 buffer (NumPy array, array.array, "
+                f"memoryview), not {type(out).__name__}"
+            ) from None
+        code, shape = _format_code(view.format), view.shape
+        contiguous, writeable, data = view.c_contiguous, not view.readonly, view
+    if code != src.code:
+        raise TypeError(f"out is {_describe(out)}, the input is {src.dtype_name}: they must match")
+    if tuple(shape) != tuple(src.shape):
+        raise ValueError(f"out has shape {tuple(shape)}, the input has {tuple(src.shape)}: they must match")
+    if not contiguous:
+        raise ValueError("out must be C-contiguous: it is written in place, never copied")
+    if not writeable:
+        raise ValueError("out is read-only")
+    return data
