@@ -7,7 +7,7 @@
 
 #include "result.h"
 
-/* `onednn_note` says why oneDNN rows are missing, or is NULL when it was built in. */
-void bench_print_acceptance(FILE *out, const bench_results *list, const char *onednn_note);
+/* `have_onednn` is 0 when crelu-bench was built without oneDNN's rows. */
+void bench_print_acceptance(FILE *out, const bench_results *list, int have_onednn);
 
 #endif /* BENCH_ACCEPTANCE_H */

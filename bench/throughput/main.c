@@ -221,7 +221,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "crelu-bench: cannot write %s: %s\n", o.csv, strerror(errno));
         status = 1;
     }
-    bench_print_acceptance(stdout, &results, onednn_note);
+    bench_print_acceptance(stdout, &results, onednn_note == NULL);
     free(results.items);
     return status;
 }
