@@ -7,7 +7,7 @@ static const size_t N_2_24 = (size_t)1 << 24;
 /* One item: a ratio and its bound. `at_least` is 1 for ">=", 0 for "<=". */
 static void item(FILE *out, const char *text, double value, int at_least, double bound) {
     int meets = at_least ? value >= bound : value <= bound;
-    fprintf(out, "  %-58s %6.2f   %s %.2f   %s\n", text, value, at_least ? ">=" : "<=", bound,
+    fprintf(out, "  %-58s %6.3f   %s %.2f   %s\n", text, value, at_least ? ">=" : "<=", bound,
             meets ? "ok" : "MISS");
 }
 
@@ -86,7 +86,7 @@ void bench_print_acceptance(FILE *out, const bench_results *list, int have_onedn
     const bench_result *one = bench_results_find(list, BENCH_F32, N_2_24, "forward_mask_1t");
     const bench_result *automatic = bench_results_find(list, BENCH_F32, N_2_24, "forward_mask");
     if (one != NULL && automatic != NULL && !one->failed && !automatic->failed) {
-        fprintf(out, "  %-58s %6.2f   (for reference, no bound)\n",
+        fprintf(out, "  %-58s %6.3f   (for reference, no bound)\n",
                 "f32 2^24: speed of forward_mask (auto) / forward_mask_1t",
                 one->median_ns / automatic->median_ns);
     }

@@ -6,7 +6,7 @@
  *   crelu-bench [--csv FILE] [--from K] [--to K] [--dtype f32|f64|both]
  *
  * Sizes are n = 2^K for K from --from (default 4) to --to (default 26). */
-#define _POSIX_C_SOURCE 200809L /* sysconf */
+#define _DEFAULT_SOURCE /* getloadavg; also POSIX sysconf */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +99,11 @@ static void print_header(FILE *out) {
         }
     }
     if (onednn_note) fprintf(out, "%s\n", onednn_note);
+    double load[3];
+    if (getloadavg(load, 3) == 3) {
+        fprintf(out, "load average at the start: %.2f %.2f %.2f (other work on these cores "
+                     "shows up as noise)\n", load[0], load[1], load[2]);
+    }
     fprintf(out, "stream_copy: %s non-temporal stores; compiler: gcc %s\n",
             __builtin_cpu_supports("avx") ? "AVX" : "SSE2", __VERSION__);
     fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each >= 2 ms, the "
