@@ -33,9 +33,15 @@ set output png
 set datafile separator whitespace
 set logscale x 2
 set logscale y 10
-set format x "2^{%L}"
-set xtics 4
+# Labelled ticks at every even power of two; gnuplot's own log-2 labels
+# round and skip.
+set xtics ()
+do for [k=0:30:2] { set xtics add (sprintf("2^{%d}", k) 2**k) }
 set mxtics 2
+# A little room past the smallest and the largest n, so both ends keep a label.
+nmin = real(system(sprintf("awk -F, 'NR > 1 && (m == \"\" || $2 < m) {m = $2} END {print m}' %s", csv)))
+nmax = real(system(sprintf("awk -F, 'NR > 1 && $2 > m {m = $2} END {print m}' %s", csv)))
+set xrange [nmin / 1.3 : nmax * 1.3]
 set grid xtics ytics mytics lw 0.5 lc rgb "#dddddd"
 set xlabel "n (elements)"
 set ylabel "GB/s (median; bytes moved per call / time per call)"
