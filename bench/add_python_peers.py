@@ -156,8 +156,8 @@ def main():
                 gbps = 2 * n * x.itemsize / ns
                 top = ceiling.get((dtype_name, n), 0.0)
                 ratio = gbps / top if top > 0 else 0.0
-                added.append([dtype_name, n, row.what, row.threads, f"{ns:.1f}", f"{gbps:.3f}",
-                              f"{ratio:.3f}"])
+                added.append([dtype_name, n, row.what, row.threads, f"{ns:.1f}", f"{gbps:.6g}",
+                              f"{ratio:.6g}"])
                 print(f"{dtype_name:<5} {n:>9} {row.what:<24} {row.threads:>7} {ns:>12.1f} "
                       f"{gbps:>8.2f} {ratio:>6.2f}", flush=True)
 

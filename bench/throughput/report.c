@@ -83,7 +83,7 @@ int bench_write_csv(const char *path, const bench_results *list) {
     for (size_t i = 0; i < list->count; i++) {
         const bench_result *r = &list->items[i];
         if (r->failed) continue;
-        fprintf(f, "%s,%zu,%s,%s,%.1f,%.3f,%.3f\n", bench_dtype_name(r->dtype), r->n, r->what,
+        fprintf(f, "%s,%zu,%s,%s,%.1f,%.6g,%.6g\n", bench_dtype_name(r->dtype), r->n, r->what,
                 r->threads, r->median_ns, r->gbps, r->ratio_to_copy);
     }
     return fclose(f) == 0 ? 0 : -1;
