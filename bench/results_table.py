@@ -18,6 +18,14 @@ def power(n):
     return f"2^{n.bit_length() - 1}"
 
 
+def cell_text(gbps, ratio):
+    """One decimal; the slowest rows (oneDNN's, at small n) in e-notation
+    rather than as a misleading 0.0."""
+    g = f"{gbps:.1f}" if gbps >= 0.1 else f"{gbps:.1e}"
+    r = f"{ratio:.2f}" if ratio >= 0.01 else "<0.01"
+    return f"{g} ({r})"
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
@@ -39,7 +47,7 @@ def main():
         line = []
         for d, n in columns:
             cell = cells.get((what, d, n))
-            line.append("–" if cell is None else f"{cell[0]:.1f} ({cell[1]:.2f})")
+            line.append("–" if cell is None else cell_text(*cell))
         print(f"| `{what}` | {threads[what]} | " + " | ".join(line) + " |")
     return 0
 
