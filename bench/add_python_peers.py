@@ -1,0 +1,170 @@
+"""Adds NumPy and PyTorch rows to crelu-bench's CSV, measured the same way.
+
+Usage: /usr/bin/python3 bench/add_python_peers.py --csv FILE
+
+For every dtype and n already in FILE (written by crelu-bench --csv), it
+times, and appends as rows:
+
+  numpy_maximum           np.maximum(x, 0, out=y)            1 thread (NumPy's ufuncs)
+  torch_relu              torch.relu(x), a new tensor a call torch's default threads
+  torch_clamp_min_out     torch.clamp_min(x, 0, out=y)       torch's default threads
+  torch_clamp_min_out_1t  the same under torch.set_num_threads(1)
+  torch_clamp_min_out_Nt  the same with one thread per online CPU, when that
+                          is not torch's default (Debian's PyTorch defaults
+                          to 1 thread on this 2-CPU machine)
+
+Timing follows crelu-bench: calls per repeat so that a repeat lasts >= 2 ms,
+5..31 repeats within ~80 ms a row, the rows' repeats interleaved, median per
+call. The Python call's own cost is included: it is what a user pays. Bytes
+per call are 2*n*s, and ratio_to_copy divides by the better of crelu-bench's
+memcpy and stream_copy at the same dtype and n. Inputs are uniform in
+[-1, 1) from a fixed seed, as in crelu-bench (not the same numbers).
+"""
+
+import argparse
+import csv
+import sys
+import os
+import time
+
+import numpy as np
+import torch
+
+MIN_REPEAT_NS = 2e6
+ROW_BUDGET_NS = 8e7
+MIN_REPEATS, MAX_REPEATS = 5, 31
+# OpenMP workers (PyTorch's) spin a few ms after a parallel region: idle
+# that long after a multi-threaded repeat so the next row has both cores.
+SETTLE_S = 0.010
+SEED = 20240
+
+
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+class Row:
+    """`threads` is what the CSV says; `torch_threads` is torch's thread
+    count while the row runs (the default unless given)."""
+
+    def __init__(self, what, threads, call, torch_threads=DEFAULT_THREADS):
+        self.what, self.threads, self.call = what, threads, call
+        self.torch_threads = torch_threads
+
+    def use_threads(self):
+        """Sets torch's threads for this row, then one untimed call, so that
+        a change of thread count (its pool's threads) is not timed."""
+        if torch.get_num_threads() != self.torch_threads:
+            torch.set_num_threads(self.torch_threads)
+            self.call()
+
+
+def rows_for(x, y):
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    rows = [
+        Row("numpy_maximum", 1, lambda: np.maximum(x, 0, out=y)),
+        Row("torch_relu", DEFAULT_THREADS, lambda: torch.relu(xt)),
+        Row("torch_clamp_min_out", DEFAULT_THREADS, lambda: torch.clamp_min(xt, 0, out=yt)),
+        Row("torch_clamp_min_out_1t", 1, lambda: torch.clamp_min(xt, 0, out=yt), 1),
+    ]
+    cpus = os.cpu_count() or 1
+    if cpus not in (1, DEFAULT_THREADS):
+        rows.append(Row(f"torch_clamp_min_out_{cpus}t", cpus,
+                        lambda: torch.clamp_min(xt, 0, out=yt), cpus))
+    return rows
+
+
+def time_calls(row, calls):
+    row.use_threads()
+    call = row.call
+    start = time.perf_counter_ns()
+    for _ in range(calls):
+        call()
+    return time.perf_counter_ns() - start
+
+
+def measure(rows):
+    """Median ns per call of each row, the rows' repeats interleaved."""
+    plans = []
+    for row in rows:
+        row.use_threads()
+        row.call()  # warm-up
+        calls, elapsed = 1, time_calls(row, 1)
+        while elapsed < MIN_REPEAT_NS:
+            scale = 1.2 * MIN_REPEAT_NS / elapsed if elapsed > 0 else 100.0
+            calls = int(calls * min(max(scale, 2.0), 100.0))
+            elapsed = time_calls(row, calls)
+        repeats = min(max(int(ROW_BUDGET_NS / elapsed), MIN_REPEATS), MAX_REPEATS) | 1
+        plans.append((row, calls, repeats, []))
+    for r in range(max(p[2] for p in plans)):
+        for row, calls, repeats, samples in plans:
+            if r < repeats:
+                samples.append(time_calls(row, calls) / calls)
+                if row.torch_threads != 1:
+                    time.sleep(SETTLE_S)
+    return [sorted(samples)[len(samples) // 2] for _, _, _, samples in plans]
+
+
+def check(rows, x, y):
+    """Each row's result is relu(x), or the row is left out."""
+    expected = np.where(x > 0, x, 0).astype(x.dtype)
+    good = []
+    for row in rows:
+        y.fill(np.nan)
+        row.use_threads()
+        out = row.call()
+        got = out.numpy() if isinstance(out, torch.Tensor) else y
+        if np.array_equal(got, expected):
+            good.append(row)
+        else:
+            print(f"add_python_peers: {row.what} n={x.size} gives a wrong result; left out",
+                  file=sys.stderr)
+    return good
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", required=True, help="crelu-bench's CSV, appended to")
+    args = parser.parse_args()
+
+    with open(args.csv, newline="") as f:
+        existing = list(csv.DictReader(f))
+    ceiling = {}
+    for r in existing:
+        if r["what"] in ("memcpy", "stream_copy"):
+            key = (r["dtype"], int(r["n"]))
+            ceiling[key] = max(ceiling.get(key, 0.0), float(r["gbps"]))
+    sizes = {}
+    for r in existing:
+        sizes.setdefault(r["dtype"], set()).add(int(r["n"]))
+
+    print(f"NumPy {np.__version__}, PyTorch {torch.__version__} "
+          f"(default threads {torch.get_num_threads()})")
+    print(f"{'dtype':<5} {'n':>9} {'what':<24} {'threads':>7} {'ns/call':>12} {'GB/s':>8} "
+          f"{'ratio':>6}")
+    added = []
+    for dtype_name, dtype in (("f32", np.float32), ("f64", np.float64)):
+        if dtype_name not in sizes:
+            continue
+        largest = max(sizes[dtype_name])
+        rng = np.random.default_rng(SEED)
+        x_all = rng.uniform(-1.0, 1.0, largest).astype(dtype)
+        y_all = np.zeros(largest, dtype)
+        for n in sorted(sizes[dtype_name]):
+            x, y = x_all[:n], y_all[:n]
+            rows = check(rows_for(x, y), x, y)
+            for row, ns in zip(rows, measure(rows)):
+                gbps = 2 * n * x.itemsize / ns
+                top = ceiling.get((dtype_name, n), 0.0)
+                ratio = gbps / top if top > 0 else 0.0
+                added.append([dtype_name, n, row.what, row.threads, f"{ns:.1f}", f"{gbps:.6g}",
+                              f"{ratio:.6g}"])
+                print(f"{dtype_name:<5} {n:>9} {row.what:<24} {row.threads:>7} {ns:>12.1f} "
+                      f"{gbps:>8.2f} {ratio:>6.2f}", flush=True)
+
+    with open(args.csv, "a", newline="") as f:
+        csv.writer(f).writerows(added)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
