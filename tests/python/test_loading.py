@@ -115,3 +115,12 @@ def test_version_is_the_headers():
                            for p in ("MAJOR", "MINOR", "PATCH"))
     assert crelu.__version__ == crelu.version() == f"{major}.{minor}.{patch}"
     assert crelu._LIB.crelu_version_number() == major * 10000 + minor * 100 + patch
+
+
+def test_isa_names_a_kernel_table_and_follows_crelu_isa():
+    assert crelu.isa() in {"avx512", "avx2", "sse2", "portable", "scalar"}
+    # The choice is made once per process: a fresh interpreter sees CRELU_ISA.
+    env = dict(os.environ, CRELU_ISA="scalar")
+    out = subprocess.run([sys.executable, "-c", "import crelu; print(crelu.isa())"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "scalar"

@@ -32,12 +32,19 @@ def version():
     return _LIB.crelu_version_string().decode("ascii")
 
 
+def isa():
+    """The instruction set the kernels run on: "avx512", "avx2", "sse2",
+    "portable" or "scalar" (see CRELU_ISA in crelu.h)."""
+    return _LIB.crelu_isa_name().decode("ascii")
+
+
 __version__ = version()
 
 __all__ = [
     "ReLU",
     "relu",
     "version",
+    "isa",
     "Error",
     "InvalidArgumentError",
     "OutOfMemoryError",

@@ -42,6 +42,7 @@ def _signatures():
     rows = [
         ("crelu_version_number", ctypes.c_int, [], False),
         ("crelu_version_string", ctypes.c_char_p, [], False),
+        ("crelu_isa_name", ctypes.c_char_p, [], False),
         ("crelu_strerror", ctypes.c_char_p, [ctypes.c_int], False),
         ("crelu_create", status, [ctypes.POINTER(ContextPointer)], True),
         ("crelu_create_with_allocator", status,
