@@ -4,7 +4,9 @@
 #define CRELU_INTERNAL_H
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crelu.h"
 
@@ -121,16 +123,44 @@ extern const crelu__kernels crelu__kernels_avx512;
  * tests walk it; the picker takes the first one supported and allowed. */
 extern const crelu__kernels *const crelu__kernel_tables[];
 
-/* The one place that picks the implementation the library runs: the best
- * supported table, or a lower one named by the CRELU_ISA environment
- * variable. Decided once, on first use. */
-const crelu__kernels *crelu__active_kernels(void);
+/* The implementation the library runs: the best supported table, or a lower
+ * one named by the CRELU_ISA environment variable. Picked once, on first use,
+ * by crelu__pick_kernels() (kernels.c, the one place that decides); every
+ * later call costs one atomic load. */
+extern _Atomic(const crelu__kernels *) crelu__kernels_picked;
+const crelu__kernels *crelu__pick_kernels(void);
+
+static inline const crelu__kernels *crelu__active_kernels(void) {
+    const crelu__kernels *kernels =
+        atomic_load_explicit(&crelu__kernels_picked, memory_order_acquire);
+    return kernels != NULL ? kernels : crelu__pick_kernels();
+}
 
 /* ---- running a kernel over a whole array: streaming and threads ---- */
 
-/* Bytes one call reads plus writes above which outputs are streamed past the
- * cache: three quarters of the last-level cache, as glibc's memcpy decides. */
-size_t crelu__stream_threshold(void);
+/* Sizes that decide how a call runs, derived from the last-level cache:
+ * outputs are streamed past the cache when the call reads plus writes more
+ * than stream_bytes; it is split across threads in pieces that each touch at
+ * least piece_bytes. */
+typedef struct crelu__tuning {
+    size_t stream_bytes;
+    size_t piece_bytes;
+} crelu__tuning;
+
+/* The tuning in force: measured on first use by crelu__measure_tuning()
+ * (machine.c); one atomic load after that. */
+extern _Atomic(const crelu__tuning *) crelu__tuning_in_force;
+const crelu__tuning *crelu__measure_tuning(void);
+
+static inline const crelu__tuning *crelu__tuning_now(void) {
+    const crelu__tuning *tuning =
+        atomic_load_explicit(&crelu__tuning_in_force, memory_order_acquire);
+    return tuning != NULL ? tuning : crelu__measure_tuning();
+}
+
+/* For white-box tests: replaces the measured tuning (NULL restores it), so
+ * that small arrays can take the streaming and threaded paths. */
+void crelu__tuning_override(const crelu__tuning *tuning);
 
 /* The thread count `0 = automatic` means: CRELU_NUM_THREADS if set to a
  * positive number, else the CPUs this process may run on. Read once. */
@@ -152,12 +182,34 @@ void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          const unsigned char *mask, const void *dy, void *dx, size_t n,
                          int threads);
 
+/* Nonzero when [a, a + bytes) and [b, b + bytes) share a byte without a == b.
+ * Compared as integers: relational operators on pointers into different
+ * objects are undefined in C. */
+static inline int crelu__overlap_partially(const void *a, const void *b, size_t bytes) {
+    const uintptr_t pa = (uintptr_t)a;
+    const uintptr_t pb = (uintptr_t)b;
+    if (pa == pb) {
+        return 0;
+    }
+    return pa < pb ? pb - pa < bytes : pa - pb < bytes;
+}
+
 /* Checks shared by every entry point that takes an input and an output
  * buffer of n elements of elem_size bytes: NULL pointers (when n > 0), byte
- * count overflow, partial overlap. Returns a crelu_status. */
-int crelu__check_buffers(const void *in, const void *out, size_t n, size_t elem_size);
-
-/* Nonzero when [a, a + bytes) and [b, b + bytes) share a byte without a == b. */
-int crelu__overlap_partially(const void *a, const void *b, size_t bytes);
+ * count overflow, partial overlap. Inline: it sits on every call's path.
+ * Returns a crelu_status. */
+static inline int crelu__check_buffers(const void *in, const void *out, size_t n,
+                                       size_t elem_size) {
+    if (in == NULL || out == NULL) {
+        return CRELU_ERR_INVALID_ARGUMENT;
+    }
+    if (n > SIZE_MAX / elem_size) {
+        return CRELU_ERR_OVERFLOW;
+    }
+    if (crelu__overlap_partially(in, out, n * elem_size)) {
+        return CRELU_ERR_INVALID_ARGUMENT;
+    }
+    return CRELU_OK;
+}
 
 #endif /* CRELU_INTERNAL_H */

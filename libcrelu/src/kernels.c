@@ -1,5 +1,6 @@
 /* The one place that picks which kernel implementation the library runs. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +17,8 @@ const crelu__kernels *const crelu__kernel_tables[] = {
     NULL,
 };
 
-static const crelu__kernels *active;
-static pthread_once_t active_once = PTHREAD_ONCE_INIT;
+_Atomic(const crelu__kernels *) crelu__kernels_picked;
+static pthread_once_t picked_once = PTHREAD_ONCE_INIT;
 
 /* The best supported table, but none above the one CRELU_ISA names: it can
  * only lower the choice (to compare paths, or to work around a CPU problem).
@@ -35,15 +36,16 @@ static void pick(void) {
     }
     for (size_t i = first; crelu__kernel_tables[i] != NULL; i++) {
         if (crelu__kernel_tables[i]->supported()) {
-            active = crelu__kernel_tables[i];
+            atomic_store_explicit(&crelu__kernels_picked, crelu__kernel_tables[i],
+                                  memory_order_release);
             return;
         }
     }
 }
 
-const crelu__kernels *crelu__active_kernels(void) {
-    pthread_once(&active_once, pick);
-    return active;
+const crelu__kernels *crelu__pick_kernels(void) {
+    pthread_once(&picked_once, pick);
+    return atomic_load_explicit(&crelu__kernels_picked, memory_order_acquire);
 }
 
 const char *crelu_isa_name(void) {

@@ -6,10 +6,6 @@
  * cache line, for aligned buffers) and threads never share a mask byte. */
 enum { GRAIN = 64 };
 
-/* A piece must touch at least this many bytes to be worth a thread: below
- * it, waking a worker costs more than the work it takes over. */
-#define MIN_PIECE_BYTES ((size_t)512 * 1024)
-
 typedef struct call {
     const crelu__kernels *kernels;
     const crelu__op *op;
@@ -70,47 +66,83 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
     }
 }
 
-/* Splits [0, n) over up to `threads` threads (0 = automatic), each piece
- * touching at least MIN_PIECE_BYTES. The call reads or writes `arrays`
- * arrays of `array_bytes` each (divided, not multiplied, so nothing can
- * overflow). */
-static void run(void (*piece)(void *, size_t, size_t), call *c, size_t n, size_t array_bytes,
-                size_t arrays, int threads) {
-    c->stream = array_bytes > crelu__stream_threshold() / arrays;
+/* Whether a call of `arrays` arrays of `array_bytes` each streams its
+ * output, and into how many pieces it could be split. Sizes are divided,
+ * never multiplied, so nothing overflows. */
+static int streams(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
+    return array_bytes > tuning->stream_bytes / arrays;
+}
+
+static size_t pieces_worth(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
+    const size_t piece_per_array = tuning->piece_bytes / arrays;
+    return array_bytes / (piece_per_array > 0 ? piece_per_array : 1);
+}
+
+/* Runs `piece` over [0, n) on up to `threads` threads (0 = automatic), no
+ * more than the call has pieces for. */
+static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, size_t pieces,
+                      int threads) {
     if (threads == 0) {
         threads = crelu__default_threads();
     }
-    const size_t worth = array_bytes / (MIN_PIECE_BYTES / arrays);
-    if (worth < (size_t)threads) {
-        threads = (int)worth;
+    if (pieces < (size_t)threads) {
+        threads = (int)pieces;
     }
     crelu__parallel_for(threads, n, GRAIN, piece, c);
 }
 
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
                         unsigned char *mask, size_t n, int threads) {
-    call c = {0};
-    c.kernels = crelu__active_kernels();
-    c.op = op;
-    c.f64 = dtype == CRELU__F64;
-    c.x = x;
-    c.y = y;
-    c.mask_out = mask;
-    const size_t elem_size = c.f64 ? sizeof(double) : sizeof(float);
-    run(forward_piece, &c, n, n * elem_size, 2, threads);
+    const crelu__kernels *kernels = crelu__active_kernels();
+    const crelu__tuning *tuning = crelu__tuning_now();
+    const int f64 = dtype == CRELU__F64;
+    const size_t array_bytes = n * (f64 ? sizeof(double) : sizeof(float));
+    const int stream = streams(tuning, array_bytes, 2);
+    const size_t pieces = pieces_worth(tuning, array_bytes, 2);
+    if (pieces < 2 || threads == 1) {
+        /* The common case, straight to the kernel: small calls are all
+         * overhead. */
+        if (f64) {
+            if (mask != NULL) {
+                kernels->forward_mask_f64(op, x, y, mask, n, stream);
+            } else {
+                kernels->forward_f64(op, x, y, n, stream);
+            }
+        } else if (mask != NULL) {
+            kernels->forward_mask_f32(op, x, y, mask, n, stream);
+        } else {
+            kernels->forward_f32(op, x, y, n, stream);
+        }
+        return;
+    }
+    call c = {kernels, op, f64, stream, x, y, mask, NULL, NULL, NULL};
+    run_split(forward_piece, &c, n, pieces, threads);
 }
 
 void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          const unsigned char *mask, const void *dy, void *dx, size_t n,
                          int threads) {
-    call c = {0};
-    c.kernels = crelu__active_kernels();
-    c.op = op;
-    c.f64 = dtype == CRELU__F64;
-    c.x = x;
-    c.mask_in = mask;
-    c.dy = dy;
-    c.dx = dx;
-    const size_t elem_size = c.f64 ? sizeof(double) : sizeof(float);
-    run(backward_piece, &c, n, n * elem_size, mask != NULL ? 2 : 3, threads);
+    const crelu__kernels *kernels = crelu__active_kernels();
+    const crelu__tuning *tuning = crelu__tuning_now();
+    const int f64 = dtype == CRELU__F64;
+    const size_t array_bytes = n * (f64 ? sizeof(double) : sizeof(float));
+    const size_t arrays = mask != NULL ? 2 : 3;
+    const int stream = streams(tuning, array_bytes, arrays);
+    const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
+    if (pieces < 2 || threads == 1) {
+        if (f64) {
+            if (mask != NULL) {
+                kernels->backward_mask_f64(op, mask, dy, dx, n, stream);
+            } else {
+                kernels->backward_x_f64(op, x, dy, dx, n, stream);
+            }
+        } else if (mask != NULL) {
+            kernels->backward_mask_f32(op, mask, dy, dx, n, stream);
+        } else {
+            kernels->backward_x_f32(op, x, dy, dx, n, stream);
+        }
+        return;
+    }
+    call c = {kernels, op, f64, stream, x, NULL, NULL, mask, dy, dx};
+    run_split(backward_piece, &c, n, pieces, threads);
 }

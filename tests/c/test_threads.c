@@ -2,7 +2,11 @@
  * starts only for big calls and only as many workers as asked for,
  * CRELU_NUM_THREADS sets the automatic count, several application threads
  * can run big calls at once, and a forked child still works. Each Test runs
- * in its own process (Criterion forks), so each sees a fresh pool. */
+ * in its own process (Criterion forks), so each sees a fresh pool.
+ *
+ * White-box (static library only): the measured thresholds split only calls
+ * of tens of MiB, so most tests shrink them (small_tuning) to put arrays of
+ * ~1 MiB through the threaded and streaming paths. */
 #define _POSIX_C_SOURCE 200809L /* setenv, fork */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -17,6 +21,13 @@
 /* Big enough that every dtype and call splits into several pieces; odd, so
  * the last piece is ragged. */
 enum { BIG_N = 300001, SMALL_N = 4096 };
+
+/* Pieces of 256 KiB and streaming from 512 KiB: BIG_N splits in several
+ * pieces for every dtype and call, and streams. */
+static void small_tuning(void) {
+    static const crelu__tuning tuning = {512 * 1024, 256 * 1024};
+    crelu__tuning_override(&tuning);
+}
 
 /* Threads in this process right now. */
 static int thread_count(void) {
@@ -84,10 +95,10 @@ static void every_thread_count(const dtype_api *t) {
     }
 }
 
-Test(threads, f32_results_match_the_reference_for_every_thread_count) {
+Test(threads, f32_results_match_the_reference_for_every_thread_count, .init = small_tuning) {
     every_thread_count(&test_f32);
 }
-Test(threads, f64_results_match_the_reference_for_every_thread_count) {
+Test(threads, f64_results_match_the_reference_for_every_thread_count, .init = small_tuning) {
     every_thread_count(&test_f64);
 }
 
@@ -106,13 +117,38 @@ static void stateless_big(const dtype_api *t) {
     arrays_free(&a);
 }
 
-Test(threads, stateless_functions_match_the_reference_at_big_sizes) {
+Test(threads, stateless_functions_match_the_reference_at_big_sizes, .init = small_tuning) {
     setenv("CRELU_NUM_THREADS", "4", 1);
     stateless_big(&test_f32);
     stateless_big(&test_f64);
 }
 
-Test(threads, small_calls_start_no_thread) {
+Test(threads, calls_below_the_measured_piece_size_start_no_thread) {
+    /* The library's own tuning: 2 MiB per array is below a piece here. */
+    enum { N = 512 * 1024 };
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, N, 6);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 8, &a, N);
+    cr_assert_eq(thread_count(), before, "a %d-element call started threads", N);
+    arrays_free(&a);
+}
+
+Test(threads, calls_of_two_measured_pieces_start_a_worker) {
+    /* A float32 forward of piece_bytes / 4 elements touches two pieces. */
+    const size_t n = crelu__tuning_now()->piece_bytes / sizeof(float);
+    if (n > ((size_t)64 << 20) / sizeof(float)) {
+        cr_skip_test("the last-level cache is too big for a quick test");
+    }
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, n, 7);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 2, &a, n);
+    cr_assert_eq(thread_count(), before + 1, "a two-piece call on 2 threads starts 1 worker");
+    arrays_free(&a);
+}
+
+Test(threads, small_calls_start_no_thread, .init = small_tuning) {
     const crelu__op op = op_of(&test_configs[0]);
     arrays a = arrays_make(&test_f32, &op, SMALL_N, 1);
     const int before = thread_count();
@@ -122,7 +158,7 @@ Test(threads, small_calls_start_no_thread) {
     arrays_free(&a);
 }
 
-Test(threads, big_calls_start_as_many_workers_as_asked) {
+Test(threads, big_calls_start_as_many_workers_as_asked, .init = small_tuning) {
     const crelu__op op = op_of(&test_configs[0]);
     arrays a = arrays_make(&test_f32, &op, BIG_N, 2);
     const int before = thread_count();
@@ -133,7 +169,7 @@ Test(threads, big_calls_start_as_many_workers_as_asked) {
     arrays_free(&a);
 }
 
-Test(threads, crelu_num_threads_sets_the_automatic_count) {
+Test(threads, crelu_num_threads_sets_the_automatic_count, .init = small_tuning) {
     setenv("CRELU_NUM_THREADS", "1", 1);
     const crelu__op op = op_of(&test_configs[0]);
     arrays a = arrays_make(&test_f32, &op, BIG_N, 3);
@@ -159,7 +195,7 @@ static void *drive(void *arg) {
     return NULL;
 }
 
-Test(threads, application_threads_share_the_pool) {
+Test(threads, application_threads_share_the_pool, .init = small_tuning) {
     enum { DRIVERS = 4 };
     pthread_t threads[DRIVERS];
     driver drivers[DRIVERS];
@@ -176,7 +212,7 @@ Test(threads, application_threads_share_the_pool) {
     }
 }
 
-Test(threads, a_forked_child_runs_big_calls) {
+Test(threads, a_forked_child_runs_big_calls, .init = small_tuning) {
     const crelu__op op = op_of(&test_configs[0]);
     arrays a = arrays_make(&test_f32, &op, BIG_N, 4);
     check_context(&test_f32, &test_configs[0], 2, &a, BIG_N); /* the pool is running */
