@@ -30,6 +30,10 @@
  * Thread safety: a crelu_ctx is not synchronised; use one context per thread
  * or serialise calls on a shared one. Different contexts and the stateless
  * functions may be used from any number of threads at once.
+ *
+ * Buffers: any address aligned for its element type, as C requires of a
+ * float or double pointer; no further alignment is needed (the kernels align
+ * themselves, and results never depend on alignment).
  */
 #ifndef CRELU_H
 #define CRELU_H
@@ -266,7 +270,8 @@ CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, s
 
 /* ---------------------------------------------------------------------------
  * Stateless functions: plain ReLU with the default options (CRELU_GRAD_PYTORCH),
- * no context, no allocation. Thread-safe.
+ * no context, no allocation, the automatic thread count (see
+ * crelu_set_num_threads). Thread-safe.
  * ------------------------------------------------------------------------- */
 
 /*! crelu_relu_f32() / crelu_relu_f64() :
