@@ -99,23 +99,11 @@ void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, 
     const size_t array_bytes = n * (f64 ? sizeof(double) : sizeof(float));
     const int stream = streams(tuning, array_bytes, 2);
     const size_t pieces = pieces_worth(tuning, array_bytes, 2);
+    call c = {kernels, op, f64, stream, x, y, mask, NULL, NULL, NULL};
     if (pieces < 2 || threads == 1) {
-        /* The common case, straight to the kernel: small calls are all
-         * overhead. */
-        if (f64) {
-            if (mask != NULL) {
-                kernels->forward_mask_f64(op, x, y, mask, n, stream);
-            } else {
-                kernels->forward_f64(op, x, y, n, stream);
-            }
-        } else if (mask != NULL) {
-            kernels->forward_mask_f32(op, x, y, mask, n, stream);
-        } else {
-            kernels->forward_f32(op, x, y, n, stream);
-        }
+        forward_piece(&c, 0, n); /* the common case: small calls are all overhead */
         return;
     }
-    call c = {kernels, op, f64, stream, x, y, mask, NULL, NULL, NULL};
     run_split(forward_piece, &c, n, pieces, threads);
 }
 
@@ -129,20 +117,10 @@ void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
     const size_t arrays = mask != NULL ? 2 : 3;
     const int stream = streams(tuning, array_bytes, arrays);
     const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
+    call c = {kernels, op, f64, stream, x, NULL, NULL, mask, dy, dx};
     if (pieces < 2 || threads == 1) {
-        if (f64) {
-            if (mask != NULL) {
-                kernels->backward_mask_f64(op, mask, dy, dx, n, stream);
-            } else {
-                kernels->backward_x_f64(op, x, dy, dx, n, stream);
-            }
-        } else if (mask != NULL) {
-            kernels->backward_mask_f32(op, mask, dy, dx, n, stream);
-        } else {
-            kernels->backward_x_f32(op, x, dy, dx, n, stream);
-        }
+        backward_piece(&c, 0, n);
         return;
     }
-    call c = {kernels, op, f64, stream, x, NULL, NULL, mask, dy, dx};
     run_split(backward_piece, &c, n, pieces, threads);
 }
