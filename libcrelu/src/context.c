@@ -174,11 +174,10 @@ static int forward(crelu_ctx *ctx, crelu__dtype dtype, const void *x, void *y, s
     ctx->saved_as = save;
     ctx->n = n;
     if (save == CRELU_SAVE_MASK) {
-        crelu__run_forward(&ctx->op, dtype, x, y, ctx->buffer, n, ctx->num_threads);
-        return CRELU_OK;
+        crelu__run_forward(&ctx->op, dtype, x, y, ctx->buffer, NULL, n, ctx->num_threads);
+    } else {
+        crelu__run_forward(&ctx->op, dtype, x, y, NULL, ctx->buffer, n, ctx->num_threads);
     }
-    memcpy(ctx->buffer, x, n * elem_size); /* first: y may be x */
-    crelu__run_forward(&ctx->op, dtype, x, y, NULL, n, ctx->num_threads);
     return CRELU_OK;
 }
 

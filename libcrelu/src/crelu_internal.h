@@ -79,18 +79,22 @@ static inline size_t crelu__mask_bytes(size_t n) {
  * exact aliasing of its output with one input (y == x, dx == dy); a mask
  * argument never aliases anything and starts at element 0 of its byte.
  * `stream` asks for non-temporal stores of the float output, for data too big
- * to stay in cache; an implementation without them ignores it. */
+ * to stay in cache; an implementation without them ignores it. forward's
+ * `saved`, when not NULL, receives a copy of x in the same pass (save-x
+ * mode reads x once); it aliases nothing. */
 typedef struct crelu__kernels {
     const char *name;
     int (*supported)(void); /* nonzero when this CPU and OS can run it */
-    void (*forward_f32)(const crelu__op *op, const float *x, float *y, size_t n, int stream);
+    void (*forward_f32)(const crelu__op *op, const float *x, float *y, float *saved, size_t n,
+                        int stream);
     void (*forward_mask_f32)(const crelu__op *op, const float *x, float *y,
                              unsigned char *mask, size_t n, int stream);
     void (*backward_x_f32)(const crelu__op *op, const float *x, const float *dy, float *dx,
                            size_t n, int stream);
     void (*backward_mask_f32)(const crelu__op *op, const unsigned char *mask, const float *dy,
                               float *dx, size_t n, int stream);
-    void (*forward_f64)(const crelu__op *op, const double *x, double *y, size_t n, int stream);
+    void (*forward_f64)(const crelu__op *op, const double *x, double *y, double *saved, size_t n,
+                        int stream);
     void (*forward_mask_f64)(const crelu__op *op, const double *x, double *y,
                              unsigned char *mask, size_t n, int stream);
     void (*backward_x_f64)(const crelu__op *op, const double *x, const double *dy, double *dx,
@@ -175,9 +179,10 @@ void crelu__parallel_for(int threads, size_t n, size_t grain,
 
 /* Forward and backward over n elements with the active kernels: decides
  * streaming on the whole call, splits it across `threads` (0 = automatic).
+ * Forward saves the mask, or a copy of x, where given (at most one).
  * Arguments are already checked. */
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
-                        unsigned char *mask, size_t n, int threads);
+                        unsigned char *mask, void *saved, size_t n, int threads);
 void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          const unsigned char *mask, const void *dy, void *dx, size_t n,
                          int threads);

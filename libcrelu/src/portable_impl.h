@@ -86,8 +86,12 @@ static CRELU__ALWAYS_INLINE void SFX(portable_forward_loop)(crelu__variant varia
     }
 }
 
-static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, size_t n, int stream) {
+static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n,
+                                  int stream) {
     (void)stream; /* C has no portable non-temporal store */
+    if (saved != NULL) {
+        memcpy(saved, x, n * sizeof *x); /* first: y may be x */
+    }
     const SFX(portable_params) p = SFX(portable_params_of)(op);
     switch (p.variant) {
     case CRELU__LEAKY: SFX(portable_forward_loop)(CRELU__LEAKY, &p, x, y, n); break;

@@ -1,6 +1,8 @@
 /* The scalar reference kernels: the semantics table of crelu.h transcribed one
  * element at a time, with plain branches, for readability over speed. Every
  * other implementation must match these bit for bit. */
+#include <string.h>
+
 #include "crelu_internal.h"
 
 #define T float

@@ -3,8 +3,12 @@
 
 #include "reference_element.h"
 
-static void SFX(reference_forward)(const crelu__op *op, const T *x, T *y, size_t n, int stream) {
+static void SFX(reference_forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n,
+                                   int stream) {
     (void)stream; /* plain stores: the reference is about clarity */
+    if (saved != NULL) {
+        memcpy(saved, x, n * sizeof *x); /* first: y may be x */
+    }
     for (size_t i = 0; i < n; i++) {
         y[i] = SFX(reference_forward_one)(op, x[i]);
     }

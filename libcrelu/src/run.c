@@ -13,6 +13,7 @@ typedef struct call {
     int stream;
     const void *x; /* forward input, or backward's saved x (NULL with a mask) */
     void *y;       /* forward output */
+    void *saved;   /* forward's copy of x (save-x mode), or NULL */
     unsigned char *mask_out;
     const unsigned char *mask_in;
     const void *dy;
@@ -27,18 +28,20 @@ static void forward_piece(void *arg, size_t begin, size_t end) {
     if (c->f64) {
         const double *x = (const double *)c->x + begin;
         double *y = (double *)c->y + begin;
+        double *saved = c->saved == NULL ? NULL : (double *)c->saved + begin;
         if (mask != NULL) {
             c->kernels->forward_mask_f64(c->op, x, y, mask, n, c->stream);
         } else {
-            c->kernels->forward_f64(c->op, x, y, n, c->stream);
+            c->kernels->forward_f64(c->op, x, y, saved, n, c->stream);
         }
     } else {
         const float *x = (const float *)c->x + begin;
         float *y = (float *)c->y + begin;
+        float *saved = c->saved == NULL ? NULL : (float *)c->saved + begin;
         if (mask != NULL) {
             c->kernels->forward_mask_f32(c->op, x, y, mask, n, c->stream);
         } else {
-            c->kernels->forward_f32(c->op, x, y, n, c->stream);
+            c->kernels->forward_f32(c->op, x, y, saved, n, c->stream);
         }
     }
 }
@@ -92,14 +95,15 @@ static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, 
 }
 
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
-                        unsigned char *mask, size_t n, int threads) {
+                        unsigned char *mask, void *saved, size_t n, int threads) {
     const crelu__kernels *kernels = crelu__active_kernels();
     const crelu__tuning *tuning = crelu__tuning_now();
     const int f64 = dtype == CRELU__F64;
     const size_t array_bytes = n * (f64 ? sizeof(double) : sizeof(float));
-    const int stream = streams(tuning, array_bytes, 2);
-    const size_t pieces = pieces_worth(tuning, array_bytes, 2);
-    call c = {kernels, op, f64, stream, x, y, mask, NULL, NULL, NULL};
+    const size_t arrays = saved != NULL ? 3 : 2;
+    const int stream = streams(tuning, array_bytes, arrays);
+    const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
+    call c = {kernels, op, f64, stream, x, y, saved, mask, NULL, NULL, NULL};
     if (pieces < 2 || threads == 1) {
         forward_piece(&c, 0, n); /* the common case: small calls are all overhead */
         return;
@@ -117,7 +121,7 @@ void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
     const size_t arrays = mask != NULL ? 2 : 3;
     const int stream = streams(tuning, array_bytes, arrays);
     const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
-    call c = {kernels, op, f64, stream, x, NULL, NULL, mask, dy, dx};
+    call c = {kernels, op, f64, stream, x, NULL, NULL, NULL, mask, dy, dx};
     if (pieces < 2 || threads == 1) {
         backward_piece(&c, 0, n);
         return;

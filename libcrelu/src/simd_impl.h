@@ -106,43 +106,77 @@ static CRELU__ALWAYS_INLINE void SFX(simd_store)(int stream, T *out, V v) {
 
 /* ---- the four kernels; each specialises its loop per table row ---- */
 
+/* How forward stores its copy of x: not at all (no saved buffer), with
+ * ordinary stores, or streamed (only when saved and y are equally aligned,
+ * since one head aligns both). */
+#ifndef CRELU__SIMD_SAVE_MODES /* once per file, though included per dtype */
+#define CRELU__SIMD_SAVE_MODES
+enum { SIMD_SAVE_NONE, SIMD_SAVE_PLAIN, SIMD_SAVE_STREAM };
+#endif
+
+/* With a save mode, x is also copied to `saved` in the same pass: save-x
+ * mode then reads x once instead of twice. */
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_loop)(crelu__variant variant, int stream,
-                                                       const SFX(simd_params) * p, const T *x,
-                                                       T *y, size_t begin, size_t end) {
-    size_t i = begin;
-    for (; end - i >= LANES; i += LANES) {
-        SFX(simd_store)(stream, y + i, SFX(simd_forward_one)(variant, p, V_LOADU(x + i)));
+                                                       int save, const SFX(simd_params) * p,
+                                                       const T *x, T *y, T *saved,
+                                                       size_t begin, size_t end) {
+    for (size_t i = begin; end - i >= LANES; i += LANES) {
+        const V xv = V_LOADU(x + i);
+        if (save != SIMD_SAVE_NONE) {
+            SFX(simd_store)(save == SIMD_SAVE_STREAM, saved + i, xv);
+        }
+        SFX(simd_store)(stream, y + i, SFX(simd_forward_one)(variant, p, xv));
     }
 }
 
-static void SFX(forward)(const crelu__op *op, const T *x, T *y, size_t n, int stream) {
-    const size_t head = SFX(simd_head)(y, n, &stream);
-    for (size_t i = 0; i < head; i++) {
-        y[i] = SFX(reference_forward_one)(op, x[i]);
+static void SFX(simd_forward_scalar)(const crelu__op *op, const T *x, T *y, T *saved,
+                                     size_t first, size_t last) {
+    for (size_t i = first; i < last; i++) {
+        const T xi = x[i];
+        if (saved != NULL) {
+            saved[i] = xi;
+        }
+        y[i] = SFX(reference_forward_one)(op, xi);
     }
+}
+
+static void SFX(forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n, int stream) {
+    const size_t head = SFX(simd_head)(y, n, &stream);
+    int save = SIMD_SAVE_NONE;
+    if (saved != NULL) {
+        const int aligned_alike = ((uintptr_t)saved - (uintptr_t)y) % sizeof(V) == 0;
+        save = stream && aligned_alike ? SIMD_SAVE_STREAM : SIMD_SAVE_PLAIN;
+    }
+    SFX(simd_forward_scalar)(op, x, y, saved, 0, head);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t end = head + (n - head) / LANES * LANES;
-#define LOOP(variant, s) SFX(simd_forward_loop)(variant, s, &p, x, y, head, end)
-    if (stream) {
-        switch (op->variant) {
-        case CRELU__LEAKY: LOOP(CRELU__LEAKY, 1); break;
-        case CRELU__CLIPPED: LOOP(CRELU__CLIPPED, 1); break;
-        case CRELU__RELU:
-        default: LOOP(CRELU__RELU, 1); break;
+#define LOOP(variant, s, sv) SFX(simd_forward_loop)(variant, s, sv, &p, x, y, saved, head, end)
+#define ROWS(s, sv)                                                                       \
+    switch (op->variant) {                                                                \
+    case CRELU__LEAKY: LOOP(CRELU__LEAKY, s, sv); break;                                  \
+    case CRELU__CLIPPED: LOOP(CRELU__CLIPPED, s, sv); break;                              \
+    case CRELU__RELU:                                                                     \
+    default: LOOP(CRELU__RELU, s, sv); break;                                             \
+    }
+    if (!stream) {
+        if (save == SIMD_SAVE_NONE) {
+            ROWS(0, SIMD_SAVE_NONE);
+        } else {
+            ROWS(0, SIMD_SAVE_PLAIN);
         }
-        FENCE();
+    } else if (save == SIMD_SAVE_NONE) {
+        ROWS(1, SIMD_SAVE_NONE);
+    } else if (save == SIMD_SAVE_PLAIN) {
+        ROWS(1, SIMD_SAVE_PLAIN);
     } else {
-        switch (op->variant) {
-        case CRELU__LEAKY: LOOP(CRELU__LEAKY, 0); break;
-        case CRELU__CLIPPED: LOOP(CRELU__CLIPPED, 0); break;
-        case CRELU__RELU:
-        default: LOOP(CRELU__RELU, 0); break;
-        }
+        ROWS(1, SIMD_SAVE_STREAM);
     }
+#undef ROWS
 #undef LOOP
-    for (size_t i = end; i < n; i++) {
-        y[i] = SFX(reference_forward_one)(op, x[i]);
+    if (stream) {
+        FENCE();
     }
+    SFX(simd_forward_scalar)(op, x, y, saved, end, n);
 }
 
 /* Scalar forward with mask over [first, last). A byte is cleared when its

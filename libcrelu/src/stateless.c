@@ -33,7 +33,7 @@ static int backward_checked(const void *x, const void *dy, void *dx, size_t n,
 int crelu_relu_f32(const float *x, float *y, size_t n) {
     int status = forward_checked(x, y, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        crelu__run_forward(&default_op, CRELU__F32, x, y, NULL, n, 0);
+        crelu__run_forward(&default_op, CRELU__F32, x, y, NULL, NULL, n, 0);
     }
     return status;
 }
@@ -41,7 +41,7 @@ int crelu_relu_f32(const float *x, float *y, size_t n) {
 int crelu_relu_f64(const double *x, double *y, size_t n) {
     int status = forward_checked(x, y, n, sizeof *x);
     if (status == CRELU_OK && n > 0) {
-        crelu__run_forward(&default_op, CRELU__F64, x, y, NULL, n, 0);
+        crelu__run_forward(&default_op, CRELU__F64, x, y, NULL, NULL, n, 0);
     }
     return status;
 }

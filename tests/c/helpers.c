@@ -24,7 +24,7 @@
         return crelu_relu_backward_##SFX(x, dy, dx, n);                                       \
     }                                                                                         \
     static void ref_forward_##SFX(const crelu__op *op, const void *x, void *y, size_t n) {    \
-        crelu__kernels_reference.forward_##SFX(op, x, y, n, 0);                                  \
+        crelu__kernels_reference.forward_##SFX(op, x, y, NULL, n, 0);                         \
     }                                                                                         \
     static void ref_forward_mask_##SFX(const crelu__op *op, const void *x, void *y,           \
                                        unsigned char *mask, size_t n) {                       \

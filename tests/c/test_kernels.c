@@ -25,11 +25,11 @@ typedef struct kernel_case {
 } kernel_case;
 
 /* The table's kernels of one dtype, on void pointers. */
-static void run_forward(const kernel_case *c, const void *x, void *y) {
+static void run_forward(const kernel_case *c, const void *x, void *y, void *saved) {
     if (c->t->size == sizeof(float)) {
-        c->k->forward_f32(c->op, x, y, c->n, c->stream);
+        c->k->forward_f32(c->op, x, y, saved, c->n, c->stream);
     } else {
-        c->k->forward_f64(c->op, x, y, c->n, c->stream);
+        c->k->forward_f64(c->op, x, y, saved, c->n, c->stream);
     }
 }
 
@@ -90,9 +90,27 @@ static void check_case(const kernel_case *c, const expected *e, size_t in_misali
     snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d forward", c->k->name, t->name,
              c->name, c->n, c->stream);
     memcpy(in.data, e->x, in.bytes);
-    run_forward(c, in.data, out.data);
+    run_forward(c, in.data, out.data, NULL);
     assert_same_bits(t, out.data, e->y, c->n, what);
     guarded_check(&out, what);
+
+    /* Save-x mode's fused copy, with the copy aligned like y or not, and in
+     * place. */
+    snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d forward saving x", c->k->name,
+             t->name, c->name, c->n, c->stream);
+    guarded saved = guarded_make(t, c->n, in_misalign);
+    guarded_poison(&out);
+    run_forward(c, in.data, out.data, saved.data);
+    assert_same_bits(t, out.data, e->y, c->n, what);
+    assert_same_bits(t, saved.data, e->x, c->n, what);
+    guarded_check(&out, what);
+    guarded_check(&saved, what);
+    guarded_poison(&saved);
+    memcpy(out.data, e->x, out.bytes);
+    run_forward(c, out.data, out.data, saved.data);
+    assert_same_bits(t, out.data, e->y, c->n, what);
+    assert_same_bits(t, saved.data, e->x, c->n, what);
+    guarded_free(&saved);
 
     snprintf(what, sizeof what, "%s %s %s n=%zu stream=%d forward_mask", c->k->name, t->name,
              c->name, c->n, c->stream);
