@@ -1,5 +1,6 @@
-/* libcrelu's rows: the stateless calls, and a mask-mode context at the
- * default thread count, at one thread and at two. */
+/* libcrelu's rows: the stateless calls, a save-x context (the default
+ * mode), and a mask-mode context at the default thread count, at one thread
+ * and at two. */
 #include "crelu.h"
 #include "row.h"
 
@@ -28,15 +29,16 @@ static int context_forward(bench_job *job) {
                                    : crelu_forward_f64(job->state, job->x, job->y, job->n);
 }
 
-/* A mask-mode context with `threads` threads (0 = automatic). Its first
- * forward runs here, untimed: it grows the mask buffer, and backward needs it. */
-static const char *setup_context(bench_job *job, int threads) {
+/* A context saving `save` with `threads` threads (0 = automatic). Its first
+ * forward runs here, untimed: it grows the saved-state buffer, and backward
+ * needs it. */
+static const char *setup_context(bench_job *job, int save, int threads) {
     crelu_ctx *ctx;
     if (crelu_create(&ctx) != CRELU_OK) {
         return "crelu_create failed";
     }
     job->state = ctx;
-    if (crelu_set_save(ctx, CRELU_SAVE_MASK) != CRELU_OK ||
+    if (crelu_set_save(ctx, save) != CRELU_OK ||
         crelu_set_num_threads(ctx, threads) != CRELU_OK || context_forward(job) != CRELU_OK) {
         crelu_destroy(ctx);
         job->state = NULL;
@@ -45,16 +47,24 @@ static const char *setup_context(bench_job *job, int threads) {
     return NULL;
 }
 
-static const char *setup_auto_threads(bench_job *job) { return setup_context(job, 0); }
-static const char *setup_one_thread(bench_job *job) { return setup_context(job, 1); }
-static const char *setup_two_threads(bench_job *job) { return setup_context(job, 2); }
+static const char *setup_save_x(bench_job *job) { return setup_context(job, CRELU_SAVE_X, 0); }
+static const char *setup_auto_threads(bench_job *job) {
+    return setup_context(job, CRELU_SAVE_MASK, 0);
+}
+static const char *setup_one_thread(bench_job *job) {
+    return setup_context(job, CRELU_SAVE_MASK, 1);
+}
+static const char *setup_two_threads(bench_job *job) {
+    return setup_context(job, CRELU_SAVE_MASK, 2);
+}
 
 static void teardown_context(bench_job *job) {
     crelu_destroy(job->state);
     job->state = NULL;
 }
 
-static void run_forward_mask(bench_job *job, size_t calls) {
+/* Any context's forward: save-x or mask mode, as its setup made it. */
+static void run_forward_context(bench_job *job, size_t calls) {
     int status = CRELU_OK;
     for (size_t c = 0; c < calls; c++) {
         status |= context_forward(job);
@@ -75,15 +85,19 @@ static void run_backward_mask(bench_job *job, size_t calls) {
 static const bench_row rows[] = {
     {.what = "forward", .label = "fwd", .threads = "auto",
      .arrays_moved = 2, .moves_mask = 0, .output = BENCH_WRITES_Y_RELU, .run = run_forward},
+    /* Reads x once, writes y and the context's copy of x. */
+    {.what = "forward_x", .label = "fwd_x", .threads = "auto",
+     .arrays_moved = 3, .moves_mask = 0, .output = BENCH_WRITES_Y_RELU,
+     .setup = setup_save_x, .run = run_forward_context, .teardown = teardown_context},
     {.what = "forward_mask", .label = "fwd_m", .threads = "auto",
      .arrays_moved = 2, .moves_mask = 1, .output = BENCH_WRITES_Y_RELU,
-     .setup = setup_auto_threads, .run = run_forward_mask, .teardown = teardown_context},
+     .setup = setup_auto_threads, .run = run_forward_context, .teardown = teardown_context},
     {.what = "forward_mask_1t", .label = "fwd_m1", .threads = "1",
      .arrays_moved = 2, .moves_mask = 1, .output = BENCH_WRITES_Y_RELU,
-     .setup = setup_one_thread, .run = run_forward_mask, .teardown = teardown_context},
+     .setup = setup_one_thread, .run = run_forward_context, .teardown = teardown_context},
     {.what = "forward_mask_2t", .label = "fwd_m2", .threads = "2",
      .arrays_moved = 2, .moves_mask = 1, .output = BENCH_WRITES_Y_RELU,
-     .setup = setup_two_threads, .run = run_forward_mask, .teardown = teardown_context},
+     .setup = setup_two_threads, .run = run_forward_context, .teardown = teardown_context},
     {.what = "backward_x", .label = "bwd_x", .threads = "auto",
      .arrays_moved = 3, .moves_mask = 0, .output = BENCH_WRITES_DX_RELU, .run = run_backward_x},
     {.what = "backward_mask", .label = "bwd_m", .threads = "auto",
