@@ -25,9 +25,11 @@ int luaopen_crelu(lua_State *L) {
     }
     crelu_lua__register_array(L);
     crelu_lua__register_relu(L);
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     luaL_setfuncs(L, functions, 0);
     lua_pushstring(L, crelu_version_string());
     lua_setfield(L, -2, "version");
+    lua_pushstring(L, crelu_isa_name());
+    lua_setfield(L, -2, "isa");
     return 1;
 }

@@ -56,3 +56,6 @@ export function relu<T extends Input>(x: T, out?: Output<T>): Output<T>;
 
 /** libcrelu's version, "MAJOR.MINOR.PATCH". */
 export const version: string;
+
+/** The instruction set libcrelu's kernels run on (see CRELU_ISA in crelu.h). */
+export const isa: 'avx512' | 'avx2' | 'sse2' | 'portable' | 'scalar';

@@ -211,6 +211,11 @@ describe("the module", function()
     assert.is_truthy(crelu.version:match("^%d+%.%d+%.%d+$"))
   end)
 
+  it("reports the instruction set the kernels run on", function()
+    local known = {avx512 = true, avx2 = true, sse2 = true, portable = true, scalar = true}
+    assert.is_true(known[crelu.isa] == true, tostring(crelu.isa))
+  end)
+
   it("sets no globals", function()
     local before = {}
     for k in pairs(_G) do before[k] = true end

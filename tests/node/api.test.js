@@ -5,8 +5,9 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const crelu = require('crelu');
 
-test('exports ReLU, relu and version', () => {
-  assert.deepEqual(Object.keys(crelu).sort(), ['ReLU', 'relu', 'version']);
+test('exports ReLU, relu, version and isa', () => {
+  assert.deepEqual(Object.keys(crelu).sort(), ['ReLU', 'isa', 'relu', 'version']);
+  assert.ok(['avx512', 'avx2', 'sse2', 'portable', 'scalar'].includes(crelu.isa), crelu.isa);
   assert.equal(typeof crelu.ReLU, 'function');
   assert.equal(typeof crelu.relu, 'function');
   assert.match(crelu.version, /^\d+\.\d+\.\d+$/);

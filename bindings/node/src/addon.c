@@ -1,4 +1,4 @@
-/* The module: exports { ReLU, relu, version }. Context-aware (NAPI_MODULE_INIT
+/* The module: exports { ReLU, relu, version, isa }. Context-aware (NAPI_MODULE_INIT
  * with per-instance data, no mutable statics), so every worker thread that
  * requires it gets its own class. */
 #include "errors.h"
@@ -63,7 +63,7 @@ NAPI_MODULE_INIT() {
     if (!check_library_version(env)) {
         return NULL;
     }
-    napi_value relu_class, relu_function, version;
+    napi_value relu_class, relu_function, version, isa;
     if (!crelu_node__define_relu_class(env, &relu_class)) {
         return NULL;
     }
@@ -73,10 +73,13 @@ NAPI_MODULE_INIT() {
     CRELU_NAPI_CALL(env, napi_create_string_utf8(env, crelu_version_string(), NAPI_AUTO_LENGTH,
                                                  &version),
                     NULL);
+    CRELU_NAPI_CALL(env, napi_create_string_utf8(env, crelu_isa_name(), NAPI_AUTO_LENGTH, &isa),
+                    NULL);
     const napi_property_descriptor exported[] = {
         {"ReLU", NULL, NULL, NULL, NULL, relu_class, napi_enumerable, NULL},
         {"relu", NULL, NULL, NULL, NULL, relu_function, napi_enumerable, NULL},
         {"version", NULL, NULL, NULL, NULL, version, napi_enumerable, NULL},
+        {"isa", NULL, NULL, NULL, NULL, isa, napi_enumerable, NULL},
     };
     CRELU_NAPI_CALL(env,
                     napi_define_properties(env, exports, sizeof exported / sizeof exported[0],
