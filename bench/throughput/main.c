@@ -61,7 +61,7 @@ static int parse_log2(const char *text, int *out) {
 
 static int parse_options(int argc, char **argv, options *o) {
     *o = (options){.csv = NULL, .from = 4, .to = 26, .f32 = 1, .f64 = 1};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             return usage(NULL);
@@ -80,7 +80,6 @@ static int parse_options(int argc, char **argv, options *o) {
         } else {
             return usage("unknown option");
         }
-        i++;
     }
     if (o->from > o->to) return usage("--from is above --to");
     return 0;

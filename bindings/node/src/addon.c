@@ -59,6 +59,10 @@ static bool check_library_version(napi_env env) {
     return true;
 }
 
+/* node_api.h's NAPI_MODULE_INIT also defines the module's API-version
+ * function without a prototype, which clang's -Wmissing-prototypes flags. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
 NAPI_MODULE_INIT() {
     if (!check_library_version(env)) {
         return NULL;
@@ -103,3 +107,4 @@ NAPI_MODULE_INIT() {
     }
     return exports;
 }
+#pragma GCC diagnostic pop
