@@ -223,6 +223,41 @@ static CRELU__ALWAYS_INLINE uint64_t SFX(simd_get_bits)(const unsigned char *mas
     return bits;
 }
 
+/* simd_put_bits and simd_get_bits for the last `count` (< 64) elements:
+ * only the bytes up to element e + count - 1's bit are touched, so nothing
+ * past the mask's end is read or written; bits above `count` are stored as
+ * zeros and ignored when read. */
+static CRELU__ALWAYS_INLINE void SFX(simd_put_some_bits)(unsigned char *mask, size_t e,
+                                                         unsigned shift, uint64_t bits,
+                                                         unsigned count) {
+    unsigned char *at = mask + e / 8;
+    /* Byte e / 8 is read only when part of it is already written: with
+     * count 0 and no shift it may lie past the mask. */
+    const uint64_t kept = shift != 0 ? at[0] & ((1u << shift) - 1u) : 0;
+    const uint64_t low = bits << shift | kept;
+    const uint64_t high = shift != 0 ? bits >> (64 - shift) : 0; /* bits 64.. of the run */
+    const unsigned bytes = (shift + count + 7) / 8;                /* at most 9 */
+    for (unsigned b = 0; b < bytes; b++) {
+        at[b] = (unsigned char)(b < 8 ? low >> (8 * b) : high);
+    }
+}
+
+static CRELU__ALWAYS_INLINE uint64_t SFX(simd_get_some_bits)(const unsigned char *mask,
+                                                             size_t e, unsigned shift,
+                                                             unsigned count) {
+    const unsigned char *at = mask + e / 8;
+    const unsigned bytes = (shift + count + 7) / 8;
+    uint64_t low = 0, high = 0;
+    for (unsigned b = 0; b < bytes; b++) {
+        if (b < 8) {
+            low |= (uint64_t)at[b] << (8 * b);
+        } else {
+            high = at[b];
+        }
+    }
+    return shift != 0 ? low >> shift | high << (64 - shift) : low;
+}
+
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     crelu__variant variant, int pytorch, int stream, const SFX(simd_params) * p, const T *x,
     T *y, unsigned char *mask, size_t begin, size_t blocks) {
@@ -240,6 +275,28 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     }
 }
 
+/* The last (< 64) elements from `begin`: whole vectors, then the reference
+ * one element at a time, their bits gathered into one partial word. Plain
+ * stores: a streamed call's tail is too short to matter. */
+static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_tail)(
+    crelu__variant variant, int pytorch, const crelu__op *op, const SFX(simd_params) * p,
+    const T *x, T *y, unsigned char *mask, size_t begin, size_t n) {
+    const unsigned count = (unsigned)(n - begin);
+    uint64_t bits = 0;
+    unsigned k = 0;
+    for (; count - k >= LANES; k += LANES) {
+        const V xv = V_LOADU(x + begin + k);
+        bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv)) << k;
+        V_STOREU(y + begin + k, SFX(simd_forward_one)(variant, p, xv));
+    }
+    for (; k < count; k++) {
+        const T xi = x[begin + k];
+        bits |= (uint64_t)(SFX(reference_passes)(op, xi) != 0) << k;
+        y[begin + k] = SFX(reference_forward_one)(op, xi);
+    }
+    SFX(simd_put_some_bits)(mask, begin, (unsigned)(begin % 8), bits, count);
+}
+
 static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned char *mask,
                               size_t n, int stream) {
     const size_t head = SFX(simd_head)(y, n, &stream);
@@ -247,18 +304,19 @@ static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned ch
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
     const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
+    const size_t tail = head + blocks * SIMD_BLOCK;
 #define LOOP(variant, pt)                                                                   \
     if (stream) {                                                                           \
         SFX(simd_forward_mask_loop)(variant, pt, 1, &p, x, y, mask, head, blocks);          \
     } else {                                                                                \
         SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, head, blocks);          \
-    }
+    }                                                                                       \
+    SFX(simd_forward_mask_tail)(variant, pt, op, &p, x, y, mask, tail, n)
     CRELU__SPECIALISE(op->variant, pytorch, LOOP);
 #undef LOOP
     if (stream) {
         FENCE();
     }
-    SFX(simd_forward_mask_scalar)(op, x, y, mask, head + blocks * SIMD_BLOCK, n);
 }
 
 static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_loop)(crelu__variant variant, int pytorch,
@@ -314,6 +372,22 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
     }
 }
 
+static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_tail)(
+    int selects, const crelu__op *op, const SFX(simd_params) * p, const unsigned char *mask,
+    const T *dy, T *dx, size_t begin, size_t n) {
+    const unsigned count = (unsigned)(n - begin);
+    const uint64_t lane_bits = ((uint64_t)1 << LANES) - 1u;
+    const uint64_t bits = SFX(simd_get_some_bits)(mask, begin, (unsigned)(begin % 8), count);
+    unsigned k = 0;
+    for (; count - k >= LANES; k += LANES) {
+        const M passes = M_FROM_BITS((unsigned)((bits >> k) & lane_bits));
+        V_STOREU(dx + begin + k, SFX(simd_backward_one)(selects, p, passes, V_LOADU(dy + begin + k)));
+    }
+    for (; k < count; k++) {
+        dx[begin + k] = SFX(reference_backward_one)(op, (int)((bits >> k) & 1u), dy[begin + k]);
+    }
+}
+
 static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const T *dy,
                                T *dx, size_t n, int stream) {
     const size_t head = SFX(simd_head)(dx, n, &stream);
@@ -333,11 +407,14 @@ static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, c
     } else {
         SFX(simd_backward_mask_loop)(0, 0, &p, mask, dy, dx, head, blocks);
     }
+    const size_t tail = head + blocks * SIMD_BLOCK;
+    if (selects) {
+        SFX(simd_backward_mask_tail)(1, op, &p, mask, dy, dx, tail, n);
+    } else {
+        SFX(simd_backward_mask_tail)(0, op, &p, mask, dy, dx, tail, n);
+    }
     if (stream) {
         FENCE();
-    }
-    for (size_t i = head + blocks * SIMD_BLOCK; i < n; i++) {
-        dx[i] = SFX(reference_backward_one)(op, (mask[i / 8] >> (i % 8)) & 1, dy[i]);
     }
 }
 
