@@ -179,23 +179,6 @@ static void SFX(forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t
     SFX(simd_forward_scalar)(op, x, y, saved, end, n);
 }
 
-/* Scalar forward with mask over [first, last). A byte is cleared when its
- * element 0 is reached, so a byte begun before `first` keeps its low bits;
- * whoever wrote it left the bits above them zero. */
-static void SFX(simd_forward_mask_scalar)(const crelu__op *op, const T *x, T *y,
-                                          unsigned char *mask, size_t first, size_t last) {
-    for (size_t i = first; i < last; i++) {
-        const T xi = x[i];
-        if (i % 8 == 0) {
-            mask[i / 8] = 0;
-        }
-        if (SFX(reference_passes)(op, xi)) {
-            mask[i / 8] = (unsigned char)(mask[i / 8] | (1u << (i % 8)));
-        }
-        y[i] = SFX(reference_forward_one)(op, xi);
-    }
-}
-
 /* Stores the 64 mask bits of elements [e, e + 64) at bit e of the mask,
  * which begins `shift` = e % 8 bits into byte e / 8. That byte's low bits
  * are already written; the byte after the word gets the top `shift` bits,
@@ -275,10 +258,11 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     }
 }
 
-/* The last (< 64) elements from `begin`: whole vectors, then the reference
- * one element at a time, their bits gathered into one partial word. Plain
- * stores: a streamed call's tail is too short to matter. */
-static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_tail)(
+/* A run of fewer than 64 elements from `begin` (the head before the blocks,
+ * or the tail after them): whole vectors, then the reference one element at
+ * a time, their bits gathered into one partial word. Plain stores: such a
+ * run is too short for streaming to matter. */
+static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
     crelu__variant variant, int pytorch, const crelu__op *op, const SFX(simd_params) * p,
     const T *x, T *y, unsigned char *mask, size_t begin, size_t n) {
     const unsigned count = (unsigned)(n - begin);
@@ -300,18 +284,18 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_tail)(
 static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned char *mask,
                               size_t n, int stream) {
     const size_t head = SFX(simd_head)(y, n, &stream);
-    SFX(simd_forward_mask_scalar)(op, x, y, mask, 0, head);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
     const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
     const size_t tail = head + blocks * SIMD_BLOCK;
 #define LOOP(variant, pt)                                                                   \
+    SFX(simd_forward_mask_part)(variant, pt, op, &p, x, y, mask, 0, head);                  \
     if (stream) {                                                                           \
         SFX(simd_forward_mask_loop)(variant, pt, 1, &p, x, y, mask, head, blocks);          \
     } else {                                                                                \
         SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, head, blocks);          \
     }                                                                                       \
-    SFX(simd_forward_mask_tail)(variant, pt, op, &p, x, y, mask, tail, n)
+    SFX(simd_forward_mask_part)(variant, pt, op, &p, x, y, mask, tail, n)
     CRELU__SPECIALISE(op->variant, pytorch, LOOP);
 #undef LOOP
     if (stream) {
@@ -331,12 +315,17 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_loop)(crelu__variant varian
     }
 }
 
+static void SFX(simd_backward_x_scalar)(const crelu__op *op, const T *x, const T *dy, T *dx,
+                                        size_t first, size_t last) {
+    for (size_t i = first; i < last; i++) {
+        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
+    }
+}
+
 static void SFX(backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx, size_t n,
                             int stream) {
     const size_t head = SFX(simd_head)(dx, n, &stream);
-    for (size_t i = 0; i < head; i++) {
-        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
-    }
+    SFX(simd_backward_x_scalar)(op, x, dy, dx, 0, head);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t end = head + (n - head) / LANES * LANES;
     const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
@@ -351,9 +340,7 @@ static void SFX(backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx,
     if (stream) {
         FENCE();
     }
-    for (size_t i = end; i < n; i++) {
-        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
-    }
+    SFX(simd_backward_x_scalar)(op, x, dy, dx, end, n);
 }
 
 static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
@@ -372,7 +359,8 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
     }
 }
 
-static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_tail)(
+/* The backward twin of simd_forward_mask_part. */
+static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
     int selects, const crelu__op *op, const SFX(simd_params) * p, const unsigned char *mask,
     const T *dy, T *dx, size_t begin, size_t n) {
     const unsigned count = (unsigned)(n - begin);
@@ -391,28 +379,25 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_tail)(
 static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const T *dy,
                                T *dx, size_t n, int stream) {
     const size_t head = SFX(simd_head)(dx, n, &stream);
-    for (size_t i = 0; i < head; i++) {
-        dx[i] = SFX(reference_backward_one)(op, (mask[i / 8] >> (i % 8)) & 1, dy[i]);
-    }
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
+    const size_t tail = head + blocks * SIMD_BLOCK;
     /* Once the bit is known only the combine step differs between rows. */
     const int selects = op->rule == CRELU_GRAD_PYTORCH && op->variant != CRELU__LEAKY;
+#define RUN(sel, s)                                                                         \
+    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, 0, head);                       \
+    SFX(simd_backward_mask_loop)(sel, s, &p, mask, dy, dx, head, blocks);                   \
+    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, tail, n)
     if (selects && stream) {
-        SFX(simd_backward_mask_loop)(1, 1, &p, mask, dy, dx, head, blocks);
+        RUN(1, 1);
     } else if (selects) {
-        SFX(simd_backward_mask_loop)(1, 0, &p, mask, dy, dx, head, blocks);
+        RUN(1, 0);
     } else if (stream) {
-        SFX(simd_backward_mask_loop)(0, 1, &p, mask, dy, dx, head, blocks);
+        RUN(0, 1);
     } else {
-        SFX(simd_backward_mask_loop)(0, 0, &p, mask, dy, dx, head, blocks);
+        RUN(0, 0);
     }
-    const size_t tail = head + blocks * SIMD_BLOCK;
-    if (selects) {
-        SFX(simd_backward_mask_tail)(1, op, &p, mask, dy, dx, tail, n);
-    } else {
-        SFX(simd_backward_mask_tail)(0, op, &p, mask, dy, dx, tail, n);
-    }
+#undef RUN
     if (stream) {
         FENCE();
     }
