@@ -94,37 +94,34 @@ static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, 
     crelu__parallel_for(threads, n, GRAIN, piece, c);
 }
 
-void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
-                        unsigned char *mask, void *saved, size_t n, int threads) {
-    const crelu__kernels *kernels = crelu__active_kernels();
+/* Decides how call `c`, which touches `arrays` arrays of n elements, runs:
+ * streamed or not, on one thread or split. Inlined into both entry points,
+ * so the common case, a call too small to split, reaches its kernel with
+ * no indirect call: small calls are all overhead. */
+static CRELU__ALWAYS_INLINE void run(void (*piece)(void *, size_t, size_t), call *c, size_t n,
+                                     size_t arrays, int threads) {
     const crelu__tuning *tuning = crelu__tuning_now();
-    const int f64 = dtype == CRELU__F64;
-    const size_t array_bytes = n * (f64 ? sizeof(double) : sizeof(float));
-    const size_t arrays = saved != NULL ? 3 : 2;
-    const int stream = streams(tuning, array_bytes, arrays);
+    const size_t array_bytes = n * (c->f64 ? sizeof(double) : sizeof(float));
+    c->stream = streams(tuning, array_bytes, arrays);
     const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
-    call c = {kernels, op, f64, stream, x, y, saved, mask, NULL, NULL, NULL};
     if (pieces < 2 || threads == 1) {
-        forward_piece(&c, 0, n); /* the common case: small calls are all overhead */
+        piece(c, 0, n);
         return;
     }
-    run_split(forward_piece, &c, n, pieces, threads);
+    run_split(piece, c, n, pieces, threads);
+}
+
+void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
+                        unsigned char *mask, void *saved, size_t n, int threads) {
+    call c = {crelu__active_kernels(), op, dtype == CRELU__F64, 0, x, y, saved, mask,
+              NULL, NULL, NULL};
+    run(forward_piece, &c, n, saved != NULL ? 3 : 2, threads);
 }
 
 void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          const unsigned char *mask, const void *dy, void *dx, size_t n,
                          int threads) {
-    const crelu__kernels *kernels = crelu__active_kernels();
-    const crelu__tuning *tuning = crelu__tuning_now();
-    const int f64 = dtype == CRELU__F64;
-    const size_t array_bytes = n * (f64 ? sizeof(double) : sizeof(float));
-    const size_t arrays = mask != NULL ? 2 : 3;
-    const int stream = streams(tuning, array_bytes, arrays);
-    const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
-    call c = {kernels, op, f64, stream, x, NULL, NULL, NULL, mask, dy, dx};
-    if (pieces < 2 || threads == 1) {
-        backward_piece(&c, 0, n);
-        return;
-    }
-    run_split(backward_piece, &c, n, pieces, threads);
+    call c = {crelu__active_kernels(), op, dtype == CRELU__F64, 0, x, NULL, NULL, NULL,
+              mask, dy, dx};
+    run(backward_piece, &c, n, mask != NULL ? 2 : 3, threads);
 }
