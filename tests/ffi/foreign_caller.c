@@ -210,6 +210,13 @@ static int list_has(const symbol_list *list, const char *entry) {
     return 0;
 }
 
+static void list_free(symbol_list *list) {
+    for (size_t i = 0; i < list->count; i++) {
+        free(list->entries[i]);
+    }
+    list->count = 0;
+}
+
 static void read_exports_file(const char *path, symbol_list *list) {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -391,6 +398,8 @@ static void check_exports(const char *library, const char *exports_path, void *h
         printf("exports: %zu symbols, %zu functions, exactly as %s lists them\n",
                exported.count, functions, exports_path);
     }
+    list_free(&listed);
+    list_free(&exported);
 }
 
 static void prepare_protos(void) {
