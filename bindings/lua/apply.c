@@ -24,6 +24,11 @@ const char *crelu_lua__type_name(lua_State *L, int index) {
 
 /* Raises "<who>: <crelu_strerror(status)><detail>". */
 static int status_error(lua_State *L, const char *who, int status, const char *detail) {
+    if (status == CRELU_LUA__CLOSED) {
+        return luaL_error(L, "%s: this crelu.ReLU was closed during the call (by a __gc "
+                             "finalizer that ran meanwhile)",
+                          who);
+    }
     return luaL_error(L, "%s: %s%s", who, crelu_strerror(status), detail);
 }
 

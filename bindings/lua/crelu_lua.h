@@ -72,8 +72,15 @@ void crelu_lua__table_push(lua_State *L, const crelu_lua__shape *shape, const do
 
 /* ---- running a C entry point on whatever Lua passed ---- */
 
-/* One C entry point in both dtypes, with the state it needs (a context or
- * nothing). Each returns a crelu status. */
+/* A status the binding's own entry points return besides crelu's: the
+ * object was closed during the call, after its arguments were checked. */
+#define CRELU_LUA__CLOSED (-1)
+
+/* One C entry point in both dtypes, with the state it needs (a crelu.ReLU
+ * object or nothing). Each returns a crelu status or CRELU_LUA__CLOSED.
+ * Each reads what it needs of `state` itself, when called: the binding
+ * allocates before that, and an allocation can run a __gc that closes the
+ * object in mid-call. */
 typedef struct crelu_lua__op {
     const char *who;     /* "crelu.ReLU:forward", for error messages */
     const char *in_name; /* what the input is called in messages: "x" or "d" */

@@ -156,30 +156,42 @@ int crelu_lua__relu_new(lua_State *L) {
 
 /* ---- methods ---- */
 
-static int forward_f32(void *ctx, const float *x, float *y, size_t n) {
-    return crelu_forward_f32(ctx, x, y, n);
+/* The context is read here, at the C call, not when the method starts: the
+ * binding allocates in between (the result, a scratch buffer), and Lua may
+ * run a pending __gc at any allocation, one that closes this very object.
+ * The object itself stays valid: it is argument 1 on the stack. */
+static crelu_ctx *context_of(void *self) {
+    return ((relu_object *)self)->ctx;
 }
-static int forward_f64(void *ctx, const double *x, double *y, size_t n) {
-    return crelu_forward_f64(ctx, x, y, n);
+
+static int forward_f32(void *self, const float *x, float *y, size_t n) {
+    crelu_ctx *ctx = context_of(self);
+    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_forward_f32(ctx, x, y, n);
 }
-static int backward_f32(void *ctx, const float *dy, float *dx, size_t n) {
-    return crelu_backward_f32(ctx, dy, dx, n);
+static int forward_f64(void *self, const double *x, double *y, size_t n) {
+    crelu_ctx *ctx = context_of(self);
+    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_forward_f64(ctx, x, y, n);
 }
-static int backward_f64(void *ctx, const double *dy, double *dx, size_t n) {
-    return crelu_backward_f64(ctx, dy, dx, n);
+static int backward_f32(void *self, const float *dy, float *dx, size_t n) {
+    crelu_ctx *ctx = context_of(self);
+    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_backward_f32(ctx, dy, dx, n);
+}
+static int backward_f64(void *self, const double *dy, double *dx, size_t n) {
+    crelu_ctx *ctx = context_of(self);
+    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_backward_f64(ctx, dy, dx, n);
 }
 
 /* r:forward(x [, out]) and r(x [, out]). */
 static int relu_forward(lua_State *L) {
     relu_object *object = check_open(L, "crelu.ReLU:forward");
-    crelu_lua__op op = {"crelu.ReLU:forward", "x", object->ctx, forward_f32, forward_f64};
+    crelu_lua__op op = {"crelu.ReLU:forward", "x", object, forward_f32, forward_f64};
     return crelu_lua__apply(L, &op, 2, 3);
 }
 
 /* r:backward(d [, out]). */
 static int relu_backward(lua_State *L) {
     relu_object *object = check_open(L, "crelu.ReLU:backward");
-    crelu_lua__op op = {"crelu.ReLU:backward", "d", object->ctx, backward_f32, backward_f64};
+    crelu_lua__op op = {"crelu.ReLU:backward", "d", object, backward_f32, backward_f64};
     return crelu_lua__apply(L, &op, 2, 3);
 }
 

@@ -64,12 +64,20 @@ class ReLU:
     and any `out` are untouched, and the object stays usable.
     Calls on one object are serialised by a lock; use one object per thread
     for parallel work. close() frees the C context (also on `with` exit and
-    on garbage collection); a closed object raises ValueError.
+    on garbage collection); a closed object raises ValueError. A close()
+    that interrupts a call on its own thread (from a finalizer or a signal
+    handler) closes the object at once and frees the context when that call
+    returns.
     """
 
     def __init__(self, *, save="x", grad="pytorch", negative_slope=0.0, max_value=None):
         self._ctx = None
-        self._lock = threading.Lock()
+        # Reentrant: a finalizer or signal handler that runs on a thread
+        # mid-call and closes this object must not deadlock on the lock that
+        # thread already holds (see close()).
+        self._lock = threading.RLock()
+        self._calls = 0  # calls in progress on the lock-holding thread
+        self._doomed = None  # a context closed mid-call, freed when the call ends
         save_code = _choice("save", save, _SAVE)
         grad_code = _choice("grad", grad, _GRAD)
         slope = _real("negative_slope", negative_slope)
@@ -110,8 +118,7 @@ class ReLU:
         Returns `out`, or a new result of x's kind, shape and dtype (ndarray,
         array.array, memoryview, or nested lists of float).
         """
-        with self._lock:
-            return _run(_FORWARD, (self._open_ctx(),), x, out, "x")
+        return self._call(_FORWARD, x, out, "x")
 
     __call__ = forward
 
@@ -124,8 +131,24 @@ class ReLU:
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
+        return self._call(_BACKWARD, d, out, "d")
+
+    def _call(self, function, value, out, name):
+        # The lock keeps another thread's close() out until C has returned
+        # (ctypes drops the GIL in C). Between taking the context and the C
+        # call, Python code allocates, so the collector can run a finalizer
+        # on this thread that closes this very object: close() then leaves
+        # the context to be freed here, after the call.
         with self._lock:
-            return _run(_BACKWARD, (self._open_ctx(),), d, out, "d")
+            ctx = self._open_ctx()
+            self._calls += 1
+            try:
+                return _run(function, (ctx,), value, out, name)
+            finally:
+                self._calls -= 1
+                if self._calls == 0 and self._doomed is not None:
+                    doomed, self._doomed = self._doomed, None
+                    LIB.crelu_destroy(doomed)
 
     # -- lifetime ----------------------------------------------------------
 
@@ -133,7 +156,11 @@ class ReLU:
         """Frees the C context. Idempotent."""
         with self._lock:
             ctx, self._ctx = self._ctx, None
-            if ctx is not None:
+            if ctx is None:
+                return
+            if self._calls:
+                self._doomed = ctx  # a call on this thread still uses it
+            else:
                 LIB.crelu_destroy(ctx)
 
     @property
