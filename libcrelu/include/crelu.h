@@ -217,10 +217,11 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  Sets how many threads one forward or backward call may use; 0 (the
  *  default) = automatic: the environment variable CRELU_NUM_THREADS if it
  *  holds a positive number, else the number of CPUs the process may run on.
- *  Threads are used only for calls big enough to gain from them (hundreds of
- *  KiB); they come from one pool the library starts on first need and shares
- *  between contexts. A call that finds the pool busy with another thread's
- *  call runs on its own thread. Results never depend on the thread count.
+ *  Threads are used only for calls big enough to gain from them (touching
+ *  more than a quarter of the L3 cache: 8 MiB with a 32 MiB L3); they come
+ *  from one pool started on first need and shared between contexts. A call
+ *  that finds the pool busy with another thread's call runs on its own
+ *  thread. Results never depend on the thread count.
  *  The pool survives fork(): a child process starts its own on first need.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0.
