@@ -258,10 +258,26 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     }
 }
 
-/* A run of fewer than 64 elements from `begin` (the head before the blocks,
- * or the tail after them): whole vectors, then the reference one element at
- * a time, their bits gathered into one partial word. Plain stores: such a
- * run is too short for streaming to matter. */
+/* The elements before the blocks when streaming: fewer than LANES (simd_head),
+ * so the reference one element at a time, their bits from bit 0 of the mask.
+ * Not inlined into each table row: it is short and the same for all. */
+static void SFX(simd_forward_mask_head)(const crelu__op *op, const T *x, T *y,
+                                        unsigned char *mask, size_t head) {
+    uint64_t bits = 0;
+    for (size_t k = 0; k < head; k++) {
+        const T xk = x[k];
+        bits |= (uint64_t)(SFX(reference_passes)(op, xk) != 0) << k;
+        y[k] = SFX(reference_forward_one)(op, xk);
+    }
+    for (size_t b = 0; b < (head + 7) / 8; b++) {
+        mask[b] = (unsigned char)(bits >> (8 * b));
+    }
+}
+
+/* The tail after the blocks, fewer than 64 elements from `begin`: whole
+ * vectors, then the reference one element at a time, their bits gathered
+ * into one partial word. Plain stores: such a run is too short for
+ * streaming to matter. */
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
     crelu__variant variant, int pytorch, const crelu__op *op, const SFX(simd_params) * p,
     const T *x, T *y, unsigned char *mask, size_t begin, size_t n) {
@@ -288,12 +304,16 @@ static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned ch
     const size_t blocks = (n - head) / SIMD_BLOCK;
     const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
     const size_t tail = head + blocks * SIMD_BLOCK;
+    if (stream) {
+        SFX(simd_forward_mask_head)(op, x, y, mask, head);
+    }
+    /* Without streaming there is no head: the blocks start at element 0, a
+     * constant, so that copy of the loop never shifts its mask words. */
 #define LOOP(variant, pt)                                                                   \
-    SFX(simd_forward_mask_part)(variant, pt, op, &p, x, y, mask, 0, head);                  \
     if (stream) {                                                                           \
         SFX(simd_forward_mask_loop)(variant, pt, 1, &p, x, y, mask, head, blocks);          \
     } else {                                                                                \
-        SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, head, blocks);          \
+        SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, 0, blocks);             \
     }                                                                                       \
     SFX(simd_forward_mask_part)(variant, pt, op, &p, x, y, mask, tail, n)
     CRELU__SPECIALISE(op->variant, pytorch, LOOP);
@@ -359,7 +379,14 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
     }
 }
 
-/* The backward twin of simd_forward_mask_part. */
+/* The backward twins of simd_forward_mask_head and simd_forward_mask_part. */
+static void SFX(simd_backward_mask_head)(const crelu__op *op, const unsigned char *mask,
+                                         const T *dy, T *dx, size_t head) {
+    for (size_t k = 0; k < head; k++) {
+        dx[k] = SFX(reference_backward_one)(op, (mask[k / 8] >> (k % 8)) & 1, dy[k]);
+    }
+}
+
 static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
     int selects, const crelu__op *op, const SFX(simd_params) * p, const unsigned char *mask,
     const T *dy, T *dx, size_t begin, size_t n) {
@@ -381,21 +408,24 @@ static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, c
     const size_t head = SFX(simd_head)(dx, n, &stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
-    const size_t tail = head + blocks * SIMD_BLOCK;
     /* Once the bit is known only the combine step differs between rows. */
     const int selects = op->rule == CRELU_GRAD_PYTORCH && op->variant != CRELU__LEAKY;
-#define RUN(sel, s)                                                                         \
-    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, 0, head);                       \
-    SFX(simd_backward_mask_loop)(sel, s, &p, mask, dy, dx, head, blocks);                   \
-    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, tail, n)
+    if (stream) {
+        SFX(simd_backward_mask_head)(op, mask, dy, dx, head);
+    }
+    /* Without streaming there is no head: the blocks and the tail start at
+     * constant multiples of 64, so those copies never shift mask words. */
+#define RUN(sel, s, begin)                                                                  \
+    SFX(simd_backward_mask_loop)(sel, s, &p, mask, dy, dx, begin, blocks);                  \
+    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, (begin) + blocks * SIMD_BLOCK, n)
     if (selects && stream) {
-        RUN(1, 1);
+        RUN(1, 1, head);
     } else if (selects) {
-        RUN(1, 0);
+        RUN(1, 0, 0);
     } else if (stream) {
-        RUN(0, 1);
+        RUN(0, 1, head);
     } else {
-        RUN(0, 0);
+        RUN(0, 0, 0);
     }
 #undef RUN
     if (stream) {
