@@ -81,17 +81,14 @@ static CRELU__ALWAYS_INLINE V SFX(simd_backward_one)(int selects, const SFX(simd
 }
 
 /* Elements before `out` reaches a vector boundary, so that streamed stores
- * are aligned; none when not streaming or when `out` is not even aligned to
- * its element (then it never will be, and stores stay ordinary). */
-static size_t SFX(simd_head)(const T *out, size_t n, int *stream) {
-    if (!*stream) {
+ * are aligned; none when not streaming. `out` is aligned to its element
+ * (crelu.h requires it, as C does of a float or double pointer, and every
+ * binding ensures it), so whole elements reach the boundary. */
+static size_t SFX(simd_head)(const T *out, size_t n, int stream) {
+    if (!stream) {
         return 0;
     }
     const uintptr_t address = (uintptr_t)out;
-    if (address % sizeof(T) != 0) {
-        *stream = 0;
-        return 0;
-    }
     const size_t head = (size_t)((sizeof(V) - address % sizeof(V)) % sizeof(V)) / sizeof(T);
     return head < n ? head : n;
 }
@@ -141,7 +138,7 @@ static void SFX(simd_forward_scalar)(const crelu__op *op, const T *x, T *y, T *s
 }
 
 static void SFX(forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n, int stream) {
-    const size_t head = SFX(simd_head)(y, n, &stream);
+    const size_t head = SFX(simd_head)(y, n, stream);
     int save = SIMD_SAVE_NONE;
     if (saved != NULL) {
         const int aligned_alike = ((uintptr_t)saved - (uintptr_t)y) % sizeof(V) == 0;
@@ -299,7 +296,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
 
 static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned char *mask,
                               size_t n, int stream) {
-    const size_t head = SFX(simd_head)(y, n, &stream);
+    const size_t head = SFX(simd_head)(y, n, stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
     const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
@@ -344,7 +341,7 @@ static void SFX(simd_backward_x_scalar)(const crelu__op *op, const T *x, const T
 
 static void SFX(backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx, size_t n,
                             int stream) {
-    const size_t head = SFX(simd_head)(dx, n, &stream);
+    const size_t head = SFX(simd_head)(dx, n, stream);
     SFX(simd_backward_x_scalar)(op, x, dy, dx, 0, head);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t end = head + (n - head) / LANES * LANES;
@@ -405,7 +402,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
 
 static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const T *dy,
                                T *dx, size_t n, int stream) {
-    const size_t head = SFX(simd_head)(dx, n, &stream);
+    const size_t head = SFX(simd_head)(dx, n, stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
     /* Once the bit is known only the combine step differs between rows. */
