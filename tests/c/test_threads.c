@@ -394,3 +394,22 @@ Test(threads, a_call_after_the_pool_stopped_runs_whole_on_its_caller, .init = sm
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's pool did not start");
     close(report[0]);
 }
+
+Test(threads, a_job_too_small_to_split_runs_whole_on_its_caller) {
+    static const struct {
+        int threads;
+        size_t n, grain;
+    } cases[] = {
+        {1, 1000, 64}, /* one thread */
+        {8, 4, 1},     /* fewer elements than threads: pieces would be empty */
+        {8, 4, 64},    /* the same, rounded up to the grain */
+        {2, 64, 64},   /* one grain: the first piece would be everything */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        recorded r = {0, 0, 0, pthread_self()};
+        crelu__parallel_for(cases[i].threads, cases[i].n, cases[i].grain, recording_piece, &r);
+        cr_assert_eq(r.calls, 1, "case %zu ran as %d pieces", i, r.calls);
+        cr_assert_eq(r.begin, 0);
+        cr_assert_eq(r.end, cases[i].n);
+    }
+}
