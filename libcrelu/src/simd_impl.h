@@ -226,16 +226,19 @@ static CRELU__ALWAYS_INLINE uint64_t SFX(simd_get_some_bits)(const unsigned char
                                                              size_t e, unsigned shift,
                                                              unsigned count) {
     const unsigned char *at = mask + e / 8;
-    const unsigned bytes = (shift + count + 7) / 8;
-    uint64_t low = 0, high = 0;
-    for (unsigned b = 0; b < bytes; b++) {
-        if (b < 8) {
-            low |= (uint64_t)at[b] << (8 * b);
-        } else {
-            high = at[b];
-        }
+    const unsigned bytes = (shift + count + 7) / 8; /* at most 9 */
+    const unsigned low_bytes = bytes < 8 ? bytes : 8;
+    uint64_t low = 0;
+    for (unsigned b = 0; b < low_bytes; b++) {
+        low |= (uint64_t)at[b] << (8 * b);
     }
-    return shift != 0 ? low >> shift | high << (64 - shift) : low;
+    /* Unshifted, fewer than 64 bits fit in 8 bytes. Tested first so that
+     * the copies where shift is the constant 0 lose the rest. */
+    if (shift == 0) {
+        return low;
+    }
+    const uint64_t high = bytes > 8 ? at[8] : 0; /* bits 64.. of the run */
+    return low >> shift | high << (64 - shift);
 }
 
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
@@ -384,12 +387,14 @@ static void SFX(simd_backward_mask_head)(const crelu__op *op, const unsigned cha
     }
 }
 
+/* `shift` is begin % 8, from the caller: the unstreamed copies pass the
+ * constant 0 (their tail begins at a multiple of 64). */
 static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
     int selects, const crelu__op *op, const SFX(simd_params) * p, const unsigned char *mask,
-    const T *dy, T *dx, size_t begin, size_t n) {
+    const T *dy, T *dx, size_t begin, unsigned shift, size_t n) {
     const unsigned count = (unsigned)(n - begin);
     const uint64_t lane_bits = ((uint64_t)1 << LANES) - 1u;
-    const uint64_t bits = SFX(simd_get_some_bits)(mask, begin, (unsigned)(begin % 8), count);
+    const uint64_t bits = SFX(simd_get_some_bits)(mask, begin, shift, count);
     unsigned k = 0;
     for (; count - k >= LANES; k += LANES) {
         const M passes = M_FROM_BITS((unsigned)((bits >> k) & lane_bits));
@@ -414,7 +419,8 @@ static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, c
      * constant multiples of 64, so those copies never shift mask words. */
 #define RUN(sel, s, begin)                                                                  \
     SFX(simd_backward_mask_loop)(sel, s, &p, mask, dy, dx, begin, blocks);                  \
-    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, (begin) + blocks * SIMD_BLOCK, n)
+    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, (begin) + blocks * SIMD_BLOCK, \
+                                 (unsigned)((begin) % 8), n)
     if (selects && stream) {
         RUN(1, 1, head);
     } else if (selects) {
