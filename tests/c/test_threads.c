@@ -395,7 +395,7 @@ Test(threads, a_call_after_the_pool_stopped_runs_whole_on_its_caller, .init = sm
     close(report[0]);
 }
 
-Test(threads, a_job_too_small_to_split_runs_whole_on_its_caller) {
+Test(threads, a_job_too_small_to_split_runs_whole_on_its_caller_and_starts_no_worker) {
     static const struct {
         int threads;
         size_t n, grain;
@@ -405,11 +405,14 @@ Test(threads, a_job_too_small_to_split_runs_whole_on_its_caller) {
         {8, 4, 64},    /* the same, rounded up to the grain */
         {2, 64, 64},   /* one grain: the first piece would be everything */
     };
+    const int before = thread_count();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         recorded r = {0, 0, 0, pthread_self()};
         crelu__parallel_for(cases[i].threads, cases[i].n, cases[i].grain, recording_piece, &r);
         cr_assert_eq(r.calls, 1, "case %zu ran as %d pieces", i, r.calls);
         cr_assert_eq(r.begin, 0);
         cr_assert_eq(r.end, cases[i].n);
+        cr_assert(pthread_equal(r.thread, pthread_self()), "case %zu ran on a worker", i);
+        cr_assert_eq(thread_count(), before, "case %zu started a worker", i);
     }
 }
