@@ -239,7 +239,9 @@ CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL.
  *  @retval CRELU_OK                    `n` is 0: nothing is read, written or saved.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL.
- *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t.
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
+ *                                      or is more than a buffer can hold: over
+ *                                      PTRDIFF_MAX, or past the address space's end.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` and `y` overlap without being equal.
  *  @retval CRELU_ERR_OUT_OF_MEMORY     the saved-state buffer could not grow
  *                                      (the previous forward's state is kept).
@@ -258,7 +260,9 @@ CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL.
  *  @retval CRELU_OK                    `n` is 0: nothing is read or written.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` or `dx` is NULL.
- *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t.
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
+ *                                      or is more than a buffer can hold: over
+ *                                      PTRDIFF_MAX, or past the address space's end.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` and `dx` overlap without being equal.
  *  @retval CRELU_ERR_NO_FORWARD        no forward has succeeded on this context.
  *  @retval CRELU_ERR_DTYPE_MISMATCH    the last forward was of the other dtype.
@@ -278,7 +282,9 @@ CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, s
  *  y[i] = x[i] < 0 ? +0 : x[i]. `y` may be exactly `x`.
  *  @retval CRELU_OK                    success, or `n` is 0.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL, or they partially overlap.
- *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t. */
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
+ *                                      or is more than a buffer can hold: over
+ *                                      PTRDIFF_MAX, or past the address space's end. */
 CRELU_API int crelu_relu_f32(const float *x, float *y, size_t n);
 CRELU_API int crelu_relu_f64(const double *x, double *y, size_t n);
 
@@ -288,7 +294,9 @@ CRELU_API int crelu_relu_f64(const double *x, double *y, size_t n);
  *  @retval CRELU_OK                    success, or `n` is 0.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  a pointer is NULL, or `dx` partially
  *                                      overlaps `x` or `dy`.
- *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t. */
+ *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
+ *                                      or is more than a buffer can hold: over
+ *                                      PTRDIFF_MAX, or past the address space's end. */
 CRELU_API int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 CRELU_API int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n);
 
