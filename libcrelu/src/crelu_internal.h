@@ -133,6 +133,10 @@ extern const crelu__kernels *const crelu__kernel_tables[];
  * later call costs one atomic load. */
 extern _Atomic(const crelu__kernels *) crelu__kernels_picked;
 const crelu__kernels *crelu__pick_kernels(void);
+/* The rule the picker applies, on any table list (white-box tests give it
+ * tables this CPU would not have): the first supported one from the one
+ * `wanted` names (CRELU_ISA; the best when NULL or unknown); NULL if none. */
+const crelu__kernels *crelu__pick_from(const crelu__kernels *const *tables, const char *wanted);
 
 static inline const crelu__kernels *crelu__active_kernels(void) {
     const crelu__kernels *kernels =
@@ -169,6 +173,16 @@ void crelu__tuning_override(const crelu__tuning *tuning);
 /* The thread count `0 = automatic` means: CRELU_NUM_THREADS if set to a
  * positive number, else the CPUs this process may run on. Read once. */
 int crelu__default_threads(void);
+
+/* The pieces of those two measurements, apart from the machine so that
+ * white-box tests can feed them anything. The largest cache size listed
+ * under a sysfs cache directory (.../cpu0/cache), or 0; the cache size the
+ * tuning uses: sysfs's, else sysconf's when positive, else 8 MiB; the
+ * automatic thread count: `text` (CRELU_NUM_THREADS) when it is a positive
+ * number, else `cpus`, each clamped to 1..256. */
+size_t crelu__sysfs_cache_bytes(const char *dir);
+size_t crelu__cache_bytes(size_t sysfs_bytes, long sysconf_bytes);
+int crelu__threads_from(const char *text, long cpus);
 
 /* Calls fn(arg, begin, end) over [0, n) split into at most `threads` pieces
  * whose bounds are multiples of `grain`, on the caller and the pool's

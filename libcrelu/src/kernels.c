@@ -20,27 +20,32 @@ const crelu__kernels *const crelu__kernel_tables[] = {
 _Atomic(const crelu__kernels *) crelu__kernels_picked;
 static pthread_once_t picked_once = PTHREAD_ONCE_INIT;
 
-/* The best supported table, but none above the one CRELU_ISA names: it can
- * only lower the choice (to compare paths, or to work around a CPU problem).
- * An unknown name is ignored. */
-static void pick(void) {
-    const char *wanted = getenv("CRELU_ISA");
+/* The first table of `tables` (NULL-terminated, best first) that is
+ * supported, but none above the one `wanted` names: CRELU_ISA can only lower
+ * the choice (to compare paths, or to work around a CPU problem). An unknown
+ * name is ignored. */
+const crelu__kernels *crelu__pick_from(const crelu__kernels *const *tables, const char *wanted) {
     size_t first = 0;
     if (wanted != NULL) {
-        for (size_t i = 0; crelu__kernel_tables[i] != NULL; i++) {
-            if (strcmp(crelu__kernel_tables[i]->name, wanted) == 0) {
+        for (size_t i = 0; tables[i] != NULL; i++) {
+            if (strcmp(tables[i]->name, wanted) == 0) {
                 first = i;
                 break;
             }
         }
     }
-    for (size_t i = first; crelu__kernel_tables[i] != NULL; i++) {
-        if (crelu__kernel_tables[i]->supported()) {
-            atomic_store_explicit(&crelu__kernels_picked, crelu__kernel_tables[i],
-                                  memory_order_release);
-            return;
+    for (size_t i = first; tables[i] != NULL; i++) {
+        if (tables[i]->supported()) {
+            return tables[i];
         }
     }
+    return NULL;
+}
+
+static void pick(void) {
+    atomic_store_explicit(&crelu__kernels_picked,
+                          crelu__pick_from(crelu__kernel_tables, getenv("CRELU_ISA")),
+                          memory_order_release);
 }
 
 const crelu__kernels *crelu__pick_kernels(void) {

@@ -13,14 +13,14 @@
 
 enum { FALLBACK_CACHE_BYTES = 8 << 20, MAX_THREADS = 256 };
 
-/* The largest cache Linux lists for CPU 0 (sysfs gives the size of one
- * instance, which is what a process shares; sysconf on some virtual machines
- * reports the whole socket's). */
-static size_t sysfs_last_level_cache(void) {
+/* The largest cache Linux lists in `dir` (CPU 0's: sysfs gives the size of
+ * one instance, which is what a process shares; sysconf on some virtual
+ * machines reports the whole socket's). 0 when it lists none. */
+size_t crelu__sysfs_cache_bytes(const char *dir) {
     size_t largest = 0;
     for (int index = 0; index < 8; index++) {
-        char path[64];
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+        char path[512];
+        snprintf(path, sizeof path, "%s/index%d/size", dir, index);
         FILE *file = fopen(path, "r");
         if (file == NULL) {
             break;
@@ -36,21 +36,33 @@ static size_t sysfs_last_level_cache(void) {
     return largest;
 }
 
+size_t crelu__cache_bytes(size_t sysfs_bytes, long sysconf_bytes) {
+    if (sysfs_bytes > 0) {
+        return sysfs_bytes;
+    }
+    if (sysconf_bytes > 0) {
+        return (size_t)sysconf_bytes;
+    }
+    return FALLBACK_CACHE_BYTES;
+}
+
+/* sysconf's L3 size, asked even when sysfs answers (once per process, and
+ * cheap) so that the choice between them stays in one testable function. */
+static long sysconf_l3_bytes(void) {
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    return sysconf(_SC_LEVEL3_CACHE_SIZE);
+#else
+    return 0;
+#endif
+}
+
 static crelu__tuning measured;
 _Atomic(const crelu__tuning *) crelu__tuning_in_force;
 static pthread_once_t measured_once = PTHREAD_ONCE_INIT;
 
 static void measure(void) {
-    size_t cache = sysfs_last_level_cache();
-#ifdef _SC_LEVEL3_CACHE_SIZE
-    if (cache == 0) {
-        long size = sysconf(_SC_LEVEL3_CACHE_SIZE);
-        cache = size > 0 ? (size_t)size : 0;
-    }
-#endif
-    if (cache == 0) {
-        cache = FALLBACK_CACHE_BYTES;
-    }
+    const size_t cache = crelu__cache_bytes(
+        crelu__sysfs_cache_bytes("/sys/devices/system/cpu/cpu0/cache"), sysconf_l3_bytes());
     /* Both measured on a 2-core AMD EPYC guest with 32 MiB of L3: streamed
      * stores win once a call's data is 3/4 of the cache (glibc's memcpy
      * rule), a second thread once the call touches more than a quarter of
@@ -76,27 +88,33 @@ void crelu__tuning_override(const crelu__tuning *tuning) {
     atomic_store_explicit(&crelu__tuning_in_force, &overridden, memory_order_release);
 }
 
-static int default_threads;
-static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
-
-static void read_threads(void) {
-    const char *text = getenv("CRELU_NUM_THREADS");
+int crelu__threads_from(const char *text, long cpus) {
     if (text != NULL) {
         char *end;
         long wanted = strtol(text, &end, 10);
         if (end != text && *end == '\0' && wanted > 0) {
-            default_threads = wanted < MAX_THREADS ? (int)wanted : MAX_THREADS;
-            return;
+            return wanted < MAX_THREADS ? (int)wanted : MAX_THREADS;
         }
     }
+    return cpus < 1 ? 1 : cpus < MAX_THREADS ? (int)cpus : MAX_THREADS;
+}
+
+/* The CPUs this process may run on; all online ones where the affinity mask
+ * cannot be read (a sandbox that forbids the call, say). Asked even when
+ * CRELU_NUM_THREADS is set: once per process, and cheap. */
+static long usable_cpus(void) {
     cpu_set_t allowed;
-    long cpus = 0;
     if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
-        cpus = CPU_COUNT(&allowed);
-    } else {
-        cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        return CPU_COUNT(&allowed);
     }
-    default_threads = cpus < 1 ? 1 : cpus < MAX_THREADS ? (int)cpus : MAX_THREADS;
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int default_threads;
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+
+static void read_threads(void) {
+    default_threads = crelu__threads_from(getenv("CRELU_NUM_THREADS"), usable_cpus());
 }
 
 int crelu__default_threads(void) {

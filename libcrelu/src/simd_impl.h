@@ -81,17 +81,14 @@ static CRELU__ALWAYS_INLINE V SFX(simd_backward_one)(int selects, const SFX(simd
 }
 
 /* Elements before `out` reaches a vector boundary, so that streamed stores
- * are aligned; none when not streaming or when `out` is not even aligned to
- * its element (then it never will be, and stores stay ordinary). */
-static size_t SFX(simd_head)(const T *out, size_t n, int *stream) {
-    if (!*stream) {
+ * are aligned; none when not streaming. `out` is aligned to its element
+ * (crelu.h requires it, as C does of a float or double pointer, and every
+ * binding ensures it), so whole elements reach the boundary. */
+static size_t SFX(simd_head)(const T *out, size_t n, int stream) {
+    if (!stream) {
         return 0;
     }
     const uintptr_t address = (uintptr_t)out;
-    if (address % sizeof(T) != 0) {
-        *stream = 0;
-        return 0;
-    }
     const size_t head = (size_t)((sizeof(V) - address % sizeof(V)) % sizeof(V)) / sizeof(T);
     return head < n ? head : n;
 }
@@ -141,7 +138,7 @@ static void SFX(simd_forward_scalar)(const crelu__op *op, const T *x, T *y, T *s
 }
 
 static void SFX(forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n, int stream) {
-    const size_t head = SFX(simd_head)(y, n, &stream);
+    const size_t head = SFX(simd_head)(y, n, stream);
     int save = SIMD_SAVE_NONE;
     if (saved != NULL) {
         const int aligned_alike = ((uintptr_t)saved - (uintptr_t)y) % sizeof(V) == 0;
@@ -229,16 +226,19 @@ static CRELU__ALWAYS_INLINE uint64_t SFX(simd_get_some_bits)(const unsigned char
                                                              size_t e, unsigned shift,
                                                              unsigned count) {
     const unsigned char *at = mask + e / 8;
-    const unsigned bytes = (shift + count + 7) / 8;
-    uint64_t low = 0, high = 0;
-    for (unsigned b = 0; b < bytes; b++) {
-        if (b < 8) {
-            low |= (uint64_t)at[b] << (8 * b);
-        } else {
-            high = at[b];
-        }
+    const unsigned bytes = (shift + count + 7) / 8; /* at most 9 */
+    const unsigned low_bytes = bytes < 8 ? bytes : 8;
+    uint64_t low = 0;
+    for (unsigned b = 0; b < low_bytes; b++) {
+        low |= (uint64_t)at[b] << (8 * b);
     }
-    return shift != 0 ? low >> shift | high << (64 - shift) : low;
+    /* Unshifted, fewer than 64 bits fit in 8 bytes. Tested first so that
+     * the copies where shift is the constant 0 lose the rest. */
+    if (shift == 0) {
+        return low;
+    }
+    const uint64_t high = bytes > 8 ? at[8] : 0; /* bits 64.. of the run */
+    return low >> shift | high << (64 - shift);
 }
 
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
@@ -258,10 +258,26 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     }
 }
 
-/* A run of fewer than 64 elements from `begin` (the head before the blocks,
- * or the tail after them): whole vectors, then the reference one element at
- * a time, their bits gathered into one partial word. Plain stores: such a
- * run is too short for streaming to matter. */
+/* The elements before the blocks when streaming: fewer than LANES (simd_head),
+ * so the reference one element at a time, their bits from bit 0 of the mask.
+ * Not inlined into each table row: it is short and the same for all. */
+static void SFX(simd_forward_mask_head)(const crelu__op *op, const T *x, T *y,
+                                        unsigned char *mask, size_t head) {
+    uint64_t bits = 0;
+    for (size_t k = 0; k < head; k++) {
+        const T xk = x[k];
+        bits |= (uint64_t)(SFX(reference_passes)(op, xk) != 0) << k;
+        y[k] = SFX(reference_forward_one)(op, xk);
+    }
+    for (size_t b = 0; b < (head + 7) / 8; b++) {
+        mask[b] = (unsigned char)(bits >> (8 * b));
+    }
+}
+
+/* The tail after the blocks, fewer than 64 elements from `begin`: whole
+ * vectors, then the reference one element at a time, their bits gathered
+ * into one partial word. Plain stores: such a run is too short for
+ * streaming to matter. */
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
     crelu__variant variant, int pytorch, const crelu__op *op, const SFX(simd_params) * p,
     const T *x, T *y, unsigned char *mask, size_t begin, size_t n) {
@@ -283,17 +299,21 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
 
 static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned char *mask,
                               size_t n, int stream) {
-    const size_t head = SFX(simd_head)(y, n, &stream);
+    const size_t head = SFX(simd_head)(y, n, stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
     const int pytorch = op->rule == CRELU_GRAD_PYTORCH;
     const size_t tail = head + blocks * SIMD_BLOCK;
+    if (stream) {
+        SFX(simd_forward_mask_head)(op, x, y, mask, head);
+    }
+    /* Without streaming there is no head: the blocks start at element 0, a
+     * constant, so that copy of the loop never shifts its mask words. */
 #define LOOP(variant, pt)                                                                   \
-    SFX(simd_forward_mask_part)(variant, pt, op, &p, x, y, mask, 0, head);                  \
     if (stream) {                                                                           \
         SFX(simd_forward_mask_loop)(variant, pt, 1, &p, x, y, mask, head, blocks);          \
     } else {                                                                                \
-        SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, head, blocks);          \
+        SFX(simd_forward_mask_loop)(variant, pt, 0, &p, x, y, mask, 0, blocks);             \
     }                                                                                       \
     SFX(simd_forward_mask_part)(variant, pt, op, &p, x, y, mask, tail, n)
     CRELU__SPECIALISE(op->variant, pytorch, LOOP);
@@ -324,7 +344,7 @@ static void SFX(simd_backward_x_scalar)(const crelu__op *op, const T *x, const T
 
 static void SFX(backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx, size_t n,
                             int stream) {
-    const size_t head = SFX(simd_head)(dx, n, &stream);
+    const size_t head = SFX(simd_head)(dx, n, stream);
     SFX(simd_backward_x_scalar)(op, x, dy, dx, 0, head);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t end = head + (n - head) / LANES * LANES;
@@ -359,13 +379,22 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
     }
 }
 
-/* The backward twin of simd_forward_mask_part. */
+/* The backward twins of simd_forward_mask_head and simd_forward_mask_part. */
+static void SFX(simd_backward_mask_head)(const crelu__op *op, const unsigned char *mask,
+                                         const T *dy, T *dx, size_t head) {
+    for (size_t k = 0; k < head; k++) {
+        dx[k] = SFX(reference_backward_one)(op, (mask[k / 8] >> (k % 8)) & 1, dy[k]);
+    }
+}
+
+/* `shift` is begin % 8, from the caller: the unstreamed copies pass the
+ * constant 0 (their tail begins at a multiple of 64). */
 static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
     int selects, const crelu__op *op, const SFX(simd_params) * p, const unsigned char *mask,
-    const T *dy, T *dx, size_t begin, size_t n) {
+    const T *dy, T *dx, size_t begin, unsigned shift, size_t n) {
     const unsigned count = (unsigned)(n - begin);
     const uint64_t lane_bits = ((uint64_t)1 << LANES) - 1u;
-    const uint64_t bits = SFX(simd_get_some_bits)(mask, begin, (unsigned)(begin % 8), count);
+    const uint64_t bits = SFX(simd_get_some_bits)(mask, begin, shift, count);
     unsigned k = 0;
     for (; count - k >= LANES; k += LANES) {
         const M passes = M_FROM_BITS((unsigned)((bits >> k) & lane_bits));
@@ -378,24 +407,28 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
 
 static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const T *dy,
                                T *dx, size_t n, int stream) {
-    const size_t head = SFX(simd_head)(dx, n, &stream);
+    const size_t head = SFX(simd_head)(dx, n, stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
-    const size_t tail = head + blocks * SIMD_BLOCK;
     /* Once the bit is known only the combine step differs between rows. */
     const int selects = op->rule == CRELU_GRAD_PYTORCH && op->variant != CRELU__LEAKY;
-#define RUN(sel, s)                                                                         \
-    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, 0, head);                       \
-    SFX(simd_backward_mask_loop)(sel, s, &p, mask, dy, dx, head, blocks);                   \
-    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, tail, n)
+    if (stream) {
+        SFX(simd_backward_mask_head)(op, mask, dy, dx, head);
+    }
+    /* Without streaming there is no head: the blocks and the tail start at
+     * constant multiples of 64, so those copies never shift mask words. */
+#define RUN(sel, s, begin)                                                                  \
+    SFX(simd_backward_mask_loop)(sel, s, &p, mask, dy, dx, begin, blocks);                  \
+    SFX(simd_backward_mask_part)(sel, op, &p, mask, dy, dx, (begin) + blocks * SIMD_BLOCK, \
+                                 (unsigned)((begin) % 8), n)
     if (selects && stream) {
-        RUN(1, 1);
+        RUN(1, 1, head);
     } else if (selects) {
-        RUN(1, 0);
+        RUN(1, 0, 0);
     } else if (stream) {
-        RUN(0, 1);
+        RUN(0, 1, head);
     } else {
-        RUN(0, 0);
+        RUN(0, 0, 0);
     }
 #undef RUN
     if (stream) {

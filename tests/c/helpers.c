@@ -213,3 +213,19 @@ void assert_same_bits(const dtype_api *t, const void *got, const void *want, siz
 size_t misalignments(const dtype_api *t) {
     return 64 / t->size;
 }
+
+void assert_runs_on_crelu_isa(void) {
+    const char *wanted = getenv("CRELU_ISA");
+    if (wanted == NULL) {
+        return;
+    }
+    int runnable = strcmp(wanted, "scalar") == 0 || strcmp(wanted, "portable") == 0;
+#if defined(__x86_64__)
+    runnable = runnable || strcmp(wanted, "sse2") == 0 ||
+               (strcmp(wanted, "avx2") == 0 && __builtin_cpu_supports("avx2")) ||
+               (strcmp(wanted, "avx512") == 0 && __builtin_cpu_supports("avx512f"));
+#endif
+    if (runnable) {
+        cr_assert_str_eq(crelu_isa_name(), wanted);
+    }
+}

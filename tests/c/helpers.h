@@ -82,4 +82,8 @@ void assert_same_bits(const dtype_api *t, const void *got, const void *want, siz
 /* Number of element offsets that cover every alignment within a 64-byte line. */
 size_t misalignments(const dtype_api *t);
 
+/* When CRELU_ISA names a table this CPU can run, asserts that the library
+ * runs it: CTest runs some suites once per table that way. */
+void assert_runs_on_crelu_isa(void);
+
 #endif

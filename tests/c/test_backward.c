@@ -158,3 +158,5 @@ static void reference_mask_path_equals_x_path(const dtype_api *t) {
 
 Test(backward, f32_reference_mask_path_equals_x_path) { reference_mask_path_equals_x_path(&test_f32); }
 Test(backward, f64_reference_mask_path_equals_x_path) { reference_mask_path_equals_x_path(&test_f64); }
+
+Test(backward, runs_on_the_table_crelu_isa_names) { assert_runs_on_crelu_isa(); }

@@ -240,3 +240,33 @@ Test(kernels, crelu_isa_never_raises_the_choice) {
     cr_assert_eq(crelu__active_kernels(), best_supported(0));
 }
 #endif
+
+/* The picker's rule on tables this CPU may not have: crelu__pick_from is
+ * what the library applies to its own list and CRELU_ISA. */
+static int supported_yes(void) { return 1; }
+static int supported_no(void) { return 0; }
+static const crelu__kernels fake_top = {.name = "top", .supported = supported_no};
+static const crelu__kernels fake_mid = {.name = "mid", .supported = supported_yes};
+static const crelu__kernels fake_low = {.name = "low", .supported = supported_yes};
+static const crelu__kernels *const fake_tables[] = {&fake_top, &fake_mid, &fake_low, NULL};
+
+Test(kernels, the_picker_skips_tables_the_cpu_cannot_run) {
+    cr_assert_eq(crelu__pick_from(fake_tables, NULL), &fake_mid);
+}
+
+Test(kernels, the_picker_never_raises_the_choice_above_crelu_isa) {
+    cr_assert_eq(crelu__pick_from(fake_tables, "low"), &fake_low);
+    cr_assert_eq(crelu__pick_from(fake_tables, "mid"), &fake_mid);
+    /* Named but unsupported: the best supported one below it. */
+    cr_assert_eq(crelu__pick_from(fake_tables, "top"), &fake_mid);
+}
+
+Test(kernels, the_picker_ignores_an_unknown_name) {
+    cr_assert_eq(crelu__pick_from(fake_tables, "mmx"), &fake_mid);
+}
+
+Test(kernels, the_picker_gives_null_when_nothing_is_supported) {
+    static const crelu__kernels *const none[] = {&fake_top, NULL};
+    cr_assert_null(crelu__pick_from(none, NULL));
+    cr_assert_null(crelu__pick_from(none, "top"));
+}

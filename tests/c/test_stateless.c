@@ -117,3 +117,5 @@ Test(stateless, errors) {
         cr_assert_eq(memcmp(before, a, 3 * N * e), 0, "a failed call wrote memory");
     }
 }
+
+Test(stateless, runs_on_the_table_crelu_isa_names) { assert_runs_on_crelu_isa(); }

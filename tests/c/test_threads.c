@@ -227,7 +227,7 @@ Test(threads, a_forked_child_runs_big_calls, .init = small_tuning) {
                  crelu_backward_f32(ctx, a.dy, a.dx, BIG_N) == CRELU_OK &&
                  memcmp(a.dx, a.want_dx, BIG_N * sizeof(float)) == 0 && thread_count() == 2;
         crelu_destroy(ctx);
-        _exit(ok ? 0 : 1);
+        exit(ok ? 0 : 1); /* not _exit: coverage counts are written at exit */
     }
     int status;
     cr_assert_eq(waitpid(child, &status, 0), child);
@@ -235,4 +235,184 @@ Test(threads, a_forked_child_runs_big_calls, .init = small_tuning) {
               "the child's threaded calls failed or hung");
     check_context(&test_f32, &test_configs[0], 2, &a, BIG_N); /* the parent's pool still works */
     arrays_free(&a);
+}
+
+Test(threads, fewer_pieces_than_threads_start_one_worker_per_piece, .init = small_tuning) {
+    /* 98304 float32 elements are 384 KiB per array. Pieces of 256 KiB over
+     * the 2 or 3 arrays a call touches make 3 or 4 pieces worth: 8 threads
+     * asked for, at most 4 used, so at most 3 workers. */
+    enum { N = 98304 };
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, N, 8);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 8, &a, N);
+    cr_assert_eq(thread_count(), before + 3, "a call of 4 pieces at most started %d workers",
+                 thread_count() - before);
+    arrays_free(&a);
+}
+
+Test(threads, the_pool_stops_at_255_workers) {
+    /* Pieces of 1 KiB: a big call has thousands, and 1000 threads are asked for. */
+    static const crelu__tuning tiny_pieces = {512 * 1024, 1024};
+    crelu__tuning_override(&tiny_pieces);
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, BIG_N, 9);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 1000, &a, BIG_N);
+    cr_assert_eq(thread_count(), before + 255);
+    arrays_free(&a);
+}
+
+Test(threads, a_degenerate_tuning_still_gives_whole_results) {
+    /* Pieces of 1 byte: less than one per array, and fewer elements than
+     * threads asked for, so no piece could hold one: all on the caller. */
+    static const crelu__tuning degenerate = {1, 1};
+    crelu__tuning_override(&degenerate);
+    enum { N = 100 };
+    for (size_t c = 0; c < test_config_count; c++) {
+        const crelu__op op = op_of(&test_configs[c]);
+        arrays a = arrays_make(&test_f64, &op, N, 10 + c);
+        const int before = thread_count();
+        check_context(&test_f64, &test_configs[c], 1000, &a, N);
+        cr_assert_eq(thread_count(), before);
+        arrays_free(&a);
+    }
+}
+
+/* ---- the pool itself, called directly ---- */
+
+/* A job whose pieces wait until released, so that the pool stays busy. */
+typedef struct held_job {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int pieces_running;
+    int released;
+} held_job;
+
+static void held_piece(void *arg, size_t begin, size_t end) {
+    (void)begin;
+    (void)end;
+    held_job *job = arg;
+    pthread_mutex_lock(&job->lock);
+    job->pieces_running++;
+    pthread_cond_broadcast(&job->changed);
+    while (!job->released) {
+        pthread_cond_wait(&job->changed, &job->lock);
+    }
+    pthread_mutex_unlock(&job->lock);
+}
+
+static void *run_held_job(void *arg) {
+    crelu__parallel_for(2, 1024, 64, held_piece, arg);
+    return NULL;
+}
+
+/* Records how a job was run: as how many pieces, the last one's bounds and
+ * thread. */
+typedef struct recorded {
+    int calls;
+    size_t begin, end;
+    pthread_t thread;
+} recorded;
+
+static void recording_piece(void *arg, size_t begin, size_t end) {
+    recorded *r = arg;
+    r->calls++;
+    r->begin = begin;
+    r->end = end;
+    r->thread = pthread_self();
+}
+
+Test(threads, a_call_while_the_pool_is_busy_runs_whole_on_its_caller, .timeout = 30) {
+    held_job job = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    pthread_t holder;
+    cr_assert_eq(pthread_create(&holder, NULL, run_held_job, &job), 0);
+    pthread_mutex_lock(&job.lock);
+    while (job.pieces_running == 0) { /* the pool is taken before any piece runs */
+        pthread_cond_wait(&job.changed, &job.lock);
+    }
+    pthread_mutex_unlock(&job.lock);
+
+    recorded r = {0, 0, 0, pthread_self()};
+    crelu__parallel_for(2, 4096, 64, recording_piece, &r);
+
+    pthread_mutex_lock(&job.lock);
+    job.released = 1;
+    pthread_cond_broadcast(&job.changed);
+    pthread_mutex_unlock(&job.lock);
+    cr_assert_eq(pthread_join(holder, NULL), 0);
+    cr_assert_eq(r.calls, 1, "ran as %d pieces", r.calls);
+    cr_assert_eq(r.begin, 0);
+    cr_assert_eq(r.end, 4096);
+    cr_assert(pthread_equal(r.thread, pthread_self()));
+}
+
+static void no_op_piece(void *arg, size_t begin, size_t end) {
+    (void)arg;
+    (void)begin;
+    (void)end;
+}
+
+/* After the library's destructor has stopped the pool (at exit, or when
+ * libcrelu.so is unloaded), a call from a later destructor must still run,
+ * whole and on its caller, and start no worker that would outlive the
+ * library. Checked in a child that exits; this destructor runs after the
+ * library's (lower priority numbers run later) and reports through a pipe. */
+static int after_exit_report = -1;
+
+__attribute__((destructor(101))) static void call_after_the_pool_stopped(void) {
+    if (after_exit_report < 0) {
+        return;
+    }
+    recorded r = {0, 0, 0, pthread_self()};
+    crelu__parallel_for(4, 4096, 64, recording_piece, &r);
+    const char ok = r.calls == 1 && r.begin == 0 && r.end == 4096 &&
+                    pthread_equal(r.thread, pthread_self()) && thread_count() == 1;
+    if (write(after_exit_report, &ok, 1) != 1) {
+        abort();
+    }
+}
+
+Test(threads, a_call_after_the_pool_stopped_runs_whole_on_its_caller, .init = small_tuning) {
+    int report[2];
+    cr_assert_eq(pipe(report), 0);
+    pid_t child = fork();
+    cr_assert_neq(child, -1);
+    if (child == 0) {
+        /* Start the pool, so that the library's destructor has workers to stop. */
+        crelu__parallel_for(2, 4096, 64, no_op_piece, NULL);
+        close(report[0]);
+        after_exit_report = report[1];
+        exit(thread_count() == 2 ? 0 : 1);
+    }
+    close(report[1]);
+    char ok = 0;
+    cr_assert_eq(read(report[0], &ok, 1), 1, "the late destructor did not run");
+    cr_assert(ok, "a call after the pool stopped was split, or started a worker");
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's pool did not start");
+    close(report[0]);
+}
+
+Test(threads, a_job_too_small_to_split_runs_whole_on_its_caller_and_starts_no_worker) {
+    static const struct {
+        int threads;
+        size_t n, grain;
+    } cases[] = {
+        {1, 1000, 64}, /* one thread */
+        {8, 4, 1},     /* fewer elements than threads: pieces would be empty */
+        {8, 4, 64},    /* the same, rounded up to the grain */
+        {2, 64, 64},   /* one grain: the first piece would be everything */
+    };
+    const int before = thread_count();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        recorded r = {0, 0, 0, pthread_self()};
+        crelu__parallel_for(cases[i].threads, cases[i].n, cases[i].grain, recording_piece, &r);
+        cr_assert_eq(r.calls, 1, "case %zu ran as %d pieces", i, r.calls);
+        cr_assert_eq(r.begin, 0);
+        cr_assert_eq(r.end, cases[i].n);
+        cr_assert(pthread_equal(r.thread, pthread_self()), "case %zu ran on a worker", i);
+        cr_assert_eq(thread_count(), before, "case %zu started a worker", i);
+    }
 }
