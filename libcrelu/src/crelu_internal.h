@@ -213,13 +213,11 @@ static inline int crelu__overlap_partially(const void *a, const void *b, size_t 
     return pa < pb ? pb - pa < bytes : pa - pb < bytes;
 }
 
-/* Nonzero when `bytes` starting at `p` cannot be one object: more than
- * PTRDIFF_MAX bytes (the most any object may hold; pointer differences
- * inside it must fit in ptrdiff_t), or running past the end of the address
- * space. Such a count is a caller's overflow, not a buffer: the loops would
- * walk off into memory that is not there. */
-static inline int crelu__range_impossible(const void *p, size_t bytes) {
-    return bytes > (size_t)PTRDIFF_MAX || (uintptr_t)p > UINTPTR_MAX - bytes;
+/* Nonzero when `bytes` starting at `p` would run past the end of the
+ * address space: no buffer can be there, and the loops would walk off into
+ * memory that does not exist. */
+static inline int crelu__runs_past_end(const void *p, size_t bytes) {
+    return (uintptr_t)p > UINTPTR_MAX - bytes;
 }
 
 /* Checks shared by every entry point that takes an input and an output
@@ -231,8 +229,11 @@ static inline int crelu__check_buffers(const void *in, const void *out, size_t n
     if (in == NULL || out == NULL) {
         return CRELU_ERR_INVALID_ARGUMENT;
     }
-    if (n > SIZE_MAX / elem_size || crelu__range_impossible(in, n * elem_size) ||
-        crelu__range_impossible(out, n * elem_size)) {
+    /* No object holds more than PTRDIFF_MAX bytes (pointer differences
+     * inside it must fit in ptrdiff_t); this bound also keeps n * elem_size
+     * from wrapping size_t. */
+    if (n > (size_t)PTRDIFF_MAX / elem_size || crelu__runs_past_end(in, n * elem_size) ||
+        crelu__runs_past_end(out, n * elem_size)) {
         return CRELU_ERR_OVERFLOW;
     }
     if (crelu__overlap_partially(in, out, n * elem_size)) {

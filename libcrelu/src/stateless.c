@@ -26,7 +26,7 @@ static int backward_checked(const void *x, const void *dy, void *dx, size_t n,
     if (status != CRELU_OK) {
         return status;
     }
-    if (crelu__range_impossible(x, n * elem_size)) { /* n * elem_size fits: checked above */
+    if (crelu__runs_past_end(x, n * elem_size)) { /* n * elem_size is bounded: checked above */
         return CRELU_ERR_OVERFLOW;
     }
     return crelu__overlap_partially(x, dx, n * elem_size) ? CRELU_ERR_INVALID_ARGUMENT
