@@ -312,7 +312,7 @@ static void fill_values(input *in, size_t size, unsigned char *dst, size_t n, do
         const unsigned code = take8(in);
         pattern[j] = code < 160 ? special(size, code, cap, slope) : take(in, (unsigned)size);
     }
-    uint64_t state = take(in, 8) | 1;
+    uint64_t state = take(in, 2) * 0x9E3779B97F4A7C15u | 1; /* two bytes: short programs */
     for (size_t i = 0; i < n; i++) {
         uint64_t bits;
         if (i < k) {
@@ -336,11 +336,11 @@ static size_t take_n(input *in) {
     /* Mostly small: the shrunk thresholds (use_tuning) already send small
      * calls down the threaded and streamed paths, and big ones cost time. */
     const unsigned kind = take8(in) % 16;
-    if (kind == 0) {
-        return 0;
-    }
-    if (kind <= 5) {
+    if (kind <= 4) {
         return 1 + take8(in) % 24;
+    }
+    if (kind == 5) {
+        return 0;
     }
     if (kind <= 8) {
         return 1 + take8(in) % 160;
@@ -559,19 +559,28 @@ static crelu_ctx *ctx_of(const slot *s) {
     return s != NULL ? s->ctx : NULL;
 }
 
+/* Zero bytes (what runs past the input's end read as) pick the plain,
+ * successful variant of every choice, so padding does not undo a program. */
 static void op_create(input *in) {
     slot *s = &slots[take8(in) % SLOTS];
-    slot_destroy(s);
     const unsigned kind = take8(in) % 8;
     crelu_ctx *const sentinel = (crelu_ctx *)(uintptr_t)0x1; /* must be overwritten */
     crelu_ctx *out = sentinel;
     int status;
-    if (kind == 0) {
-        what = "crelu_create(NULL)";
-        expect_status(crelu_create(NULL), CRELU_ERR_INVALID_ARGUMENT);
+    if (kind == 7) {
+        what = "create with out == NULL";
+        fuzz_allocator unused = {ALLOC_MAGIC, 0, 0, 0, 0, {{NULL, 0}}};
+        expect_status(take8(in) & 1 ? crelu_create(NULL)
+                                    : crelu_create_with_allocator(NULL, fuzz_alloc, fuzz_free,
+                                                                  &unused),
+                      CRELU_ERR_INVALID_ARGUMENT);
+        if (unused.calls != 0) {
+            fail("create with out == NULL allocated");
+        }
         return;
     }
-    if (kind < 4) {
+    slot_destroy(s);
+    if (kind < 3) {
         what = "crelu_create";
         status = crelu_create(&out);
         expect_status(status, CRELU_OK);
@@ -580,18 +589,14 @@ static void op_create(input *in) {
         what = "crelu_create_with_allocator";
         memset(&s->alloc, 0, sizeof s->alloc);
         s->alloc.magic = ALLOC_MAGIC;
-        s->alloc.failing = kind == 7;
-        const crelu_alloc_fn alloc = kind == 5 ? NULL : fuzz_alloc;
-        const crelu_free_fn free_fn = kind == 6 ? NULL : fuzz_free;
-        if (take8(in) % 8 == 0) {
-            expect_status(crelu_create_with_allocator(NULL, alloc, free_fn, &s->alloc),
-                          CRELU_ERR_INVALID_ARGUMENT);
-            return;
-        }
+        s->alloc.failing = kind == 6;
+        const unsigned which_null = kind == 5 ? 1 + (take8(in) & 1) : 0;
+        const crelu_alloc_fn alloc = which_null == 1 ? NULL : fuzz_alloc;
+        const crelu_free_fn free_fn = which_null == 2 ? NULL : fuzz_free;
         status = crelu_create_with_allocator(&out, alloc, free_fn, &s->alloc);
-        expect_status(status, kind == 5 || kind == 6 ? CRELU_ERR_INVALID_ARGUMENT
-                              : kind == 7            ? CRELU_ERR_OUT_OF_MEMORY
-                                                     : CRELU_OK);
+        expect_status(status, which_null != 0 ? CRELU_ERR_INVALID_ARGUMENT
+                              : kind == 6     ? CRELU_ERR_OUT_OF_MEMORY
+                                              : CRELU_OK);
         s->custom = 1;
         if (s->alloc.live_count != 0 && status != CRELU_OK) {
             fail("a failed create left %u allocations", s->alloc.live_count);
@@ -734,7 +739,7 @@ static int backward_api(size_t size, crelu_ctx *ctx, const void *dy, void *dx, s
 
 /* n from the input, or (one time in 16) a huge one for the size checks. */
 static size_t take_call_n(input *in, size_t size, int *huge) {
-    *huge = take8(in) % 16 == 0;
+    *huge = take8(in) % 16 == 15;
     return *huge ? take_huge_n(in, size) : take_n(in);
 }
 
@@ -828,12 +833,30 @@ static void op_backward(input *in) {
     slot *s = take_slot(in);
     crelu_ctx *ctx = ctx_of(s);
     const int have = s != NULL && s->fwd_size != 0;
-    /* Mostly the dtype and n of the last forward, so that calls succeed. */
+    /* Half the time the dtype and n of the last forward, so that the call
+     * succeeds; else a near or random n, the other dtype, or anything. */
     const unsigned code = take8(in);
-    const size_t size = have && code < 200 ? s->fwd_size : take_size(in);
-    what = size == sizeof(float) ? "crelu_backward_f32" : "crelu_backward_f64";
+    size_t size;
+    size_t n;
     int huge = 0;
-    const size_t n = have && code < 180 ? s->fwd_n : take_call_n(in, size, &huge);
+    if (!have || code >= 224) {
+        size = take_size(in);
+        n = take_call_n(in, size, &huge);
+    } else if (code >= 192) {
+        size = s->fwd_size == sizeof(float) ? sizeof(double) : sizeof(float);
+        n = s->fwd_n;
+    } else if (code >= 160) {
+        size = s->fwd_size;
+        n = take_call_n(in, size, &huge);
+    } else if (code >= 128) {
+        size = s->fwd_size;
+        const size_t delta = 1 + (code & 3);
+        n = code & 4 || s->fwd_n <= delta ? s->fwd_n + delta : s->fwd_n - delta;
+    } else {
+        size = s->fwd_size;
+        n = s->fwd_n;
+    }
+    what = size == sizeof(float) ? "crelu_backward_f32" : "crelu_backward_f64";
     layout l;
     make_layout(in, &l, size, huge ? 8 : n, 2);
     trace_call(&l, n);
@@ -1066,11 +1089,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (unsigned op = 0; op < MAX_OPS && in.size > 0; op++) {
         const unsigned code = take8(&in) % 16;
         switch (code) {
-        case 0: op_create(&in); break;
-        case 1: slot_destroy(&slots[take8(&in) % SLOTS]); break;
-        case 2: case 3: case 4: case 5: case 6: op_setter(&in, code - 2); break;
-        case 7: case 8: op_forward(&in); break;
-        case 9: case 10: op_backward(&in); break;
+        case 0: case 1: op_forward(&in); break;
+        case 2: case 3: op_backward(&in); break;
+        case 4: op_create(&in); break;
+        case 5: slot_destroy(&slots[take8(&in) % SLOTS]); break;
+        case 6: case 7: case 8: case 9: case 10: op_setter(&in, code - 6); break;
         case 11: op_stateless(&in, 0); break;
         case 12: op_stateless(&in, 1); break;
         case 13: {

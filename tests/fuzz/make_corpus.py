@@ -12,8 +12,9 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Operation codes (the byte % 16 in LLVMFuzzerTestOneInput).
-CREATE, DESTROY, SET_SAVE, SET_RULE, SET_SLOPE, SET_CAP, SET_THREADS = 0, 1, 2, 3, 4, 5, 6
-FORWARD, BACKWARD, RELU, RELU_BACKWARD, ALLOC_FAIL, ISA, MISC = 7, 9, 11, 12, 13, 14, 15
+FORWARD, BACKWARD, CREATE, DESTROY = 0, 2, 4, 5
+SET_SAVE, SET_RULE, SET_SLOPE, SET_CAP, SET_THREADS = 6, 7, 8, 9, 10
+RELU, RELU_BACKWARD, ALLOC_FAIL, ISA, MISC = 11, 12, 13, 14, 15
 NULL_CTX = 4  # take_slot: 0..3 pick a slot, 4 means a NULL context
 F32, F64 = 0, 1
 
@@ -42,12 +43,13 @@ def tuning(stream, piece):
     return 1 | stream << 2 | piece << 5
 
 
-def create(slot=0, kind=1, null_out=False):
-    """kind 1..3 crelu_create, 4 with the fuzz allocator, 5 NULL alloc, 6 NULL free,
-    7 an allocator that fails; 0 crelu_create(NULL)."""
+def create(slot=0, kind=0, sub=0):
+    """kind 0..2 crelu_create, 3..4 with the fuzz allocator, 5 with a NULL alloc
+    (sub 0) or free (sub 1), 6 with an allocator that fails, 7 out == NULL
+    (sub 1: crelu_create, sub 0: crelu_create_with_allocator)."""
     out = [CREATE, slot, kind]
-    if kind >= 4:
-        out.append(0 if null_out else 1)
+    if kind in (5, 7):
+        out.append(sub)
     return bytes(out)
 
 
@@ -80,9 +82,9 @@ def set_threads(v, slot=0):
 def n_bytes(n):
     assert 0 <= n <= 65536
     if n == 0:
-        return bytes([0])
+        return bytes([5])
     if n <= 24:
-        return bytes([1, n - 1])
+        return bytes([0, n - 1])
     if n <= 160:
         return bytes([6, n - 1])
     if n < 1100:
@@ -96,10 +98,10 @@ def call_n(n):
     """The huge flag (no), then n; n='overflow' or 'huge' makes a byte count
     that overflows, or one just below the limit."""
     if n == "overflow":
-        return bytes([0, 0])
+        return bytes([15, 0])
     if n == "huge":
-        return bytes([0, 3, 0, 0])
-    return bytes([1]) + n_bytes(n)
+        return bytes([15, 3, 0, 0])
+    return bytes([0]) + n_bytes(n)
 
 
 # Buffer placements: [code, misalignment] (+ a distance for a partial overlap).
@@ -132,7 +134,7 @@ def values(*codes, seed=1):
         else:
             out.append(200)
             out.extend(c)
-    return bytes(out) + struct.pack("<Q", seed)
+    return bytes(out) + struct.pack("<H", seed)
 
 
 EVERYTHING = values("pz", "nz", "pinf", "ninf", "qnan", "nqnan_payload", "snan", "nsnan",
@@ -229,12 +231,12 @@ SEEDS = {
     + set_threads("INT_MIN") + set_threads("INT_MAX") + train(F32, 12),
     "slope_cap_conflict": header() + create() + set_cap(6.0) + set_slope(0.1) + set_cap("INF")
     + set_slope(0.1) + set_cap(6.0) + train(F64, 12),
-    "allocator_create_fails": header() + create(kind=7) + create(kind=5) + create(kind=6)
-    + create(kind=4, null_out=True) + create(kind=0),
-    "allocator_forward_oom": header() + create(kind=4) + forward(F32, 10) + alloc_fail(True)
+    "allocator_create_fails": header() + create(kind=6) + create(kind=5) + create(kind=5, sub=1)
+    + create(kind=7) + create(kind=7, sub=1),
+    "allocator_forward_oom": header() + create(kind=3) + forward(F32, 10) + alloc_fail(True)
     + forward(F32, 100) + backward() + forward(F32, 8) + backward() + alloc_fail(False)
     + set_save(1) + train(F64, 300),
-    "allocator_huge_n": header() + create(kind=4) + forward(F64, "huge", y=same())
+    "allocator_huge_n": header() + create(kind=3) + forward(F64, "huge", y=same())
     + forward(F32, "huge") + train(F32, 3),
     "zero_size_keeps_state": header() + create() + forward(F32, 9) + forward(F64, 0)
     + backward() + backward(dtype=F32, n=0),
@@ -249,7 +251,7 @@ SEEDS = {
     + train(F64, 65536, x=fresh(0), y=fresh(4)),
     "threads_default_count": header(tuning=tuning(3, 1)) + create() + set_slope(0.1)
     + train(F32, 5000) + relu(F64, 3000) + relu_backward(F32, 3000),
-    "two_contexts": header() + create(0) + create(1, kind=4) + set_save(1, slot=1)
+    "two_contexts": header() + create(0) + create(1, kind=3) + set_save(1, slot=1)
     + forward(F32, 20, slot=0) + forward(F64, 30, slot=1) + backward(slot=0) + backward(slot=1)
     + bytes([DESTROY, 0]) + backward(slot=1),
     "isa_avx2": header(isa=131) + create() + set_save(1) + train(F32, 300) + train(F64, 300),
