@@ -261,6 +261,19 @@ SEEDS = {
     "isa_scalar": header(isa=129) + create() + train(F32, 10),
     "isa_switch_between_calls": header() + create() + set_save(1) + forward(F32, 200)
     + isa(131) + backward() + isa(128) + backward(),
+    "isa_portable_mask": header(isa=128) + create() + set_save(1) + train(F32, 300)
+    + train(F64, 300) + set_rule(1) + set_cap(6.0) + train(F32, 130),
+    "isa_scalar_mask": header(isa=129) + create() + set_save(1) + set_slope(0.1) + train(F64, 70),
+    "isa_sse2_threads_streamed": header(isa=132, tuning=tuning(1, 2)) + create() + set_threads(3)
+    + set_save(1) + train(F32, 2000, x=fresh(3), y=fresh(5)) + train(F64, 2000),
+    "isa_avx2_streamed_save_x": header(isa=131, tuning=tuning(0, 7)) + create()
+    + train(F32, 1000, x=fresh(1), y=fresh(2)) + train(F64, 1000, x=fresh(2), y=fresh(1)),
+    "mask_streamed_threads_leaky": header(tuning=tuning(1, 2)) + create() + set_save(1)
+    + set_slope(-2.5) + set_threads(2) + train(F64, 1500, x=fresh(1), y=fresh(3)) + set_rule(1)
+    + train(F32, 3333, x=fresh(7), y=fresh(9)),
+    "stateless_bad_sizes": header() + relu(F32, "overflow") + relu(F64, "huge")
+    + relu_backward(F32, "overflow", x=null()) + relu_backward(F64, "huge", dx=same(0))
+    + relu(F32, 0, x=null(), y=null()) + relu_backward(F64, 0, x=null(), dy=null(), dx=null()),
     "misc_queries": header() + misc(0) + misc(6) + misc(7) + misc(-1) + misc(2**31 - 1),
 }
 
