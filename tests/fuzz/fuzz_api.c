@@ -357,16 +357,20 @@ static size_t take_n(input *in) {
     return MAX_N - take8(in) % 200;
 }
 
-/* A count no buffer of the harness holds: one whose byte size overflows,
- * or one just below that limit (only safe where a check must stop the call
+/* A count no buffer of the harness holds: one whose byte size wraps
+ * size_t or exceeds PTRDIFF_MAX (crelu.h: "more than a buffer can hold"), or
+ * one just below that limit (only safe where a check must stop the call
  * before anything is touched). */
 static size_t take_huge_n(input *in, size_t size) {
-    const size_t limit = SIZE_MAX / size; /* the largest count that does not overflow */
-    switch (take8(in) % 4) {
-    case 0: return limit + 1;
+    const size_t wraps = SIZE_MAX / size;         /* above it, n * size wraps */
+    const size_t no_object = PTRDIFF_MAX / size;  /* above it, no object is that big */
+    switch (take8(in) % 6) {
+    case 0: return wraps + 1;
     case 1: return SIZE_MAX;
-    case 2: return limit + 1 + take(in, 4);
-    default: return limit - take(in, 2);
+    case 2: return wraps + 1 + take(in, 4);
+    case 3: return no_object - take(in, 2);
+    case 4: return no_object + 1 + take(in, 2);
+    default: return wraps - take(in, 2);
     }
 }
 
@@ -484,6 +488,21 @@ static int partial(const layout *l, unsigned a, unsigned b, size_t n) {
     }
     const size_t distance = (size_t)labs(l->pos[a] - l->pos[b]);
     return distance < n;
+}
+
+/* crelu.h's CRELU_ERR_OVERFLOW: n elements are more than a buffer can
+ * hold (over PTRDIFF_MAX bytes), or one of the first `count` buffers would
+ * run past the end of the address space. */
+static int overflows(const layout *l, unsigned count, size_t n) {
+    if (n > PTRDIFF_MAX / l->size) {
+        return 1;
+    }
+    for (unsigned b = 0; b < count; b++) {
+        if (l->pos[b] >= 0 && (uintptr_t)ptr_of(l, b) > UINTPTR_MAX - n * l->size) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Freezes the arena before a call; the expected arena starts as this copy. */
@@ -761,7 +780,7 @@ static void op_forward(input *in) {
 
     /* The checks in the order the header lists them. */
     const int save = s != NULL ? s->save : CRELU_SAVE_X;
-    const size_t need = n > SIZE_MAX / size ? 0 : save == CRELU_SAVE_MASK ? n / 8 + (n % 8 != 0) : n * size;
+    const size_t need = n > PTRDIFF_MAX / size ? 0 : save == CRELU_SAVE_MASK ? n / 8 + (n % 8 != 0) : n * size;
     int want;
     int grows = 0;
     if (ctx == NULL) {
@@ -770,7 +789,7 @@ static void op_forward(input *in) {
         want = CRELU_OK;
     } else if (l.pos[0] < 0 || l.pos[1] < 0) {
         want = CRELU_ERR_INVALID_ARGUMENT;
-    } else if (n > SIZE_MAX / size) {
+    } else if (overflows(&l, 2, n)) {
         want = CRELU_ERR_OVERFLOW;
     } else if (partial(&l, 0, 1, n)) {
         want = CRELU_ERR_INVALID_ARGUMENT;
@@ -871,7 +890,7 @@ static void op_backward(input *in) {
         want = CRELU_OK;
     } else if (l.pos[0] < 0 || l.pos[1] < 0) {
         want = CRELU_ERR_INVALID_ARGUMENT;
-    } else if (n > SIZE_MAX / size) {
+    } else if (overflows(&l, 2, n)) {
         want = CRELU_ERR_OVERFLOW;
     } else if (partial(&l, 0, 1, n)) {
         want = CRELU_ERR_INVALID_ARGUMENT;
@@ -950,7 +969,7 @@ static void op_stateless(input *in, int backward) {
     if (nulls) {
         errors |= 1u << CRELU_ERR_INVALID_ARGUMENT;
     }
-    if (n > SIZE_MAX / size) {
+    if (overflows(&l, count, n)) {
         errors |= 1u << CRELU_ERR_OVERFLOW;
     }
     for (unsigned b = 0; b < out; b++) { /* the output against each input */

@@ -96,7 +96,7 @@ def n_bytes(n):
 
 def call_n(n):
     """The huge flag (no), then n; n='overflow' or 'huge' makes a byte count
-    that overflows, or one just below the limit."""
+    that is more than a buffer can hold, or one just below that limit."""
     if n == "overflow":
         return bytes([15, 0])
     if n == "huge":
