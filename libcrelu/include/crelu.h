@@ -79,7 +79,7 @@ extern "C" {
     XX(ERR_NO_FORWARD, 3, "backward called before any successful forward on this context") \
     XX(ERR_SIZE_MISMATCH, 4, "backward element count differs from the last forward")    \
     XX(ERR_DTYPE_MISMATCH, 5, "backward dtype differs from the last forward")            \
-    XX(ERR_OVERFLOW, 6, "element count too large: its size in bytes overflows size_t")
+    XX(ERR_OVERFLOW, 6, "element count too large: more bytes than any buffer can hold")
 
 typedef enum crelu_status {
 #define CRELU__STATUS_ENUM(name, number, message) CRELU_##name = number,

@@ -57,7 +57,7 @@ class DtypeMismatchError(Error, TypeError):
 
 
 class SizeOverflowError(Error, OverflowError):
-    """CRELU_ERR_OVERFLOW: the element count's size in bytes overflows size_t."""
+    """CRELU_ERR_OVERFLOW: the element count is more bytes than any buffer can hold."""
 
 
 # Numbers are crelu.h's, fixed forever; a status this table does not know
