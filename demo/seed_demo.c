@@ -28,7 +28,7 @@ static void check(int status, const char *what) {
  * trimmed of trailing zeros and right-padded, a sign column, two spaces
  * between columns. Finite values only. */
 static void print_matrix(const char *label, const double m[COUNT]) {
-    char text[COUNT][64];
+    char text[COUNT][1 + 64]; /* a sign, then digits[] */
     size_t int_width = 0, frac_width = 0;
     for (int i = 0; i < COUNT; i++) {
         char digits[64];
