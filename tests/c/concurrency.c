@@ -17,7 +17,6 @@
  *                                drivers start: the first-use picks race */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <math.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 
 #include "crelu.h"
 #include "crelu_internal.h"
+#include "thread_count.h"
 
 enum { DRIVERS = 8, ROUNDS = 4, POOL_N = 100003, FIRST_USE_N = 3001 };
 
@@ -208,20 +208,6 @@ static int run_drivers(size_t n) {
         data_free(&drivers[i].d[1]);
     }
     return failed;
-}
-
-/* Threads in this process right now. */
-static int thread_count(void) {
-    DIR *dir = opendir("/proc/self/task");
-    if (dir == NULL) {
-        return -1;
-    }
-    int count = 0;
-    for (struct dirent *entry; (entry = readdir(dir)) != NULL;) {
-        count += entry->d_name[0] != '.';
-    }
-    closedir(dir);
-    return count;
 }
 
 int main(int argc, char **argv) {

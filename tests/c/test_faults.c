@@ -11,7 +11,6 @@
  * executable, and small_tuning() puts small arrays through the pool. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +20,7 @@
 
 #include "counting_allocator.h"
 #include "helpers.h"
+#include "thread_count.h"
 
 /* ---- allocation failures ---- */
 
@@ -227,17 +227,6 @@ static void small_tuning(void) {
     static const crelu__tuning tuning = {512 * 1024, 256 * 1024};
     crelu__tuning_override(&tuning);
     setenv("CRELU_NUM_THREADS", "4", 1); /* for the stateless functions */
-}
-
-static int thread_count(void) {
-    DIR *dir = opendir("/proc/self/task");
-    cr_assert_not_null(dir);
-    int count = 0;
-    for (struct dirent *entry; (entry = readdir(dir)) != NULL;) {
-        count += entry->d_name[0] != '.';
-    }
-    closedir(dir);
-    return count;
 }
 
 /* Context calls on 4 threads in both save modes and the stateless functions,

@@ -9,7 +9,6 @@
  * ~1 MiB through the threaded and streaming paths. */
 #define _POSIX_C_SOURCE 200809L /* setenv, fork */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "thread_count.h"
 
 /* Big enough that every dtype and call splits into several pieces; odd, so
  * the last piece is ragged. */
@@ -27,18 +27,6 @@ enum { BIG_N = 300001, SMALL_N = 4096 };
 static void small_tuning(void) {
     static const crelu__tuning tuning = {512 * 1024, 256 * 1024};
     crelu__tuning_override(&tuning);
-}
-
-/* Threads in this process right now. */
-static int thread_count(void) {
-    DIR *dir = opendir("/proc/self/task");
-    cr_assert_not_null(dir);
-    int count = 0;
-    for (struct dirent *entry; (entry = readdir(dir)) != NULL;) {
-        count += entry->d_name[0] != '.';
-    }
-    closedir(dir);
-    return count;
 }
 
 typedef struct arrays {
