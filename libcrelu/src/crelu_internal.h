@@ -155,6 +155,10 @@ typedef struct crelu__tuning {
     size_t piece_bytes;
 } crelu__tuning;
 
+/* The piece size in force unless a test overrides it (see machine.c for how
+ * it was chosen): a call is split once it touches two pieces. */
+#define CRELU__PIECE_BYTES ((size_t)64 << 10)
+
 /* The tuning in force: measured on first use by crelu__measure_tuning()
  * (machine.c); one atomic load after that. */
 extern _Atomic(const crelu__tuning *) crelu__tuning_in_force;
@@ -184,11 +188,12 @@ size_t crelu__sysfs_cache_bytes(const char *dir);
 size_t crelu__cache_bytes(size_t sysfs_bytes, long sysconf_bytes);
 int crelu__threads_from(const char *text, long cpus);
 
-/* Calls fn(arg, begin, end) over [0, n) split into at most `threads` pieces
- * whose bounds are multiples of `grain`, on the caller and the pool's
- * workers, and returns when all are done. Runs everything on the caller when
- * threads <= 1, when n is small, or when the pool is busy with another call. */
-void crelu__parallel_for(int threads, size_t n, size_t grain,
+/* Calls fn(arg, begin, end) over [0, n) in pieces of `piece` elements (the
+ * last one shorter), which the caller and up to threads - 1 of the pool's
+ * workers claim as they go, and returns when all are done. Runs everything
+ * as one piece on the caller when threads <= 1, when n <= piece, or when the
+ * pool is busy with another call or stopped. */
+void crelu__parallel_for(int threads, size_t n, size_t piece,
                          void (*fn)(void *arg, size_t begin, size_t end), void *arg);
 
 /* Forward and backward over n elements with the active kernels: decides

@@ -68,7 +68,7 @@ static void measure(void) {
      * rule), a second thread once the call touches more than a quarter of
      * it (below that, waking a worker costs more than it saves). */
     measured.stream_bytes = cache / 4 * 3;
-    measured.piece_bytes = cache / 4;
+    measured.piece_bytes = CRELU__PIECE_BYTES;
     atomic_store_explicit(&crelu__tuning_in_force, &measured, memory_order_release);
 }
 

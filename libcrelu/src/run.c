@@ -70,8 +70,8 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
 }
 
 /* Whether a call of `arrays` arrays of `array_bytes` each streams its
- * output, and into how many pieces it could be split. Sizes are divided,
- * never multiplied, so nothing overflows. */
+ * output, and how many pieces of at least piece_bytes it holds. Sizes are
+ * divided, never multiplied, so nothing overflows. */
 static int streams(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
     return array_bytes > tuning->stream_bytes / arrays;
 }
@@ -81,17 +81,24 @@ static size_t pieces_worth(const crelu__tuning *tuning, size_t array_bytes, size
     return array_bytes / (piece_per_array > 0 ? piece_per_array : 1);
 }
 
-/* Runs `piece` over [0, n) on up to `threads` threads (0 = automatic), no
- * more than the call has pieces for. */
+/* At most this many pieces per thread: enough that a worker the OS does not
+ * run holds up little of the call, few enough that claiming them costs
+ * nothing measurable. */
+enum { PIECES_PER_THREAD = 8 };
+
+/* Runs `piece` over [0, n) on up to `threads` threads (0 = automatic), in
+ * up to `pieces` pieces that the threads claim as they go. */
 static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, size_t pieces,
                       int threads) {
     if (threads == 0) {
         threads = crelu__default_threads();
     }
-    if (pieces < (size_t)threads) {
-        threads = (int)pieces;
+    if (pieces > (size_t)threads * PIECES_PER_THREAD) {
+        pieces = (size_t)threads * PIECES_PER_THREAD;
     }
-    crelu__parallel_for(threads, n, GRAIN, piece, c);
+    size_t length = n / pieces + (n % pieces != 0);
+    length = (length + GRAIN - 1) / GRAIN * GRAIN;
+    crelu__parallel_for(threads, n, length, piece, c);
 }
 
 /* Decides how call `c`, which touches `arrays` arrays of n elements, runs:

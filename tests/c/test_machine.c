@@ -107,7 +107,7 @@ Test(machine, cache_size_is_sysfs_then_sysconf_then_8_mib) {
     cr_assert_eq(crelu__cache_bytes(0, -1), (size_t)8 << 20); /* sysconf's "unknown" */
 }
 
-Test(machine, tuning_is_derived_from_this_machines_cache) {
+Test(machine, streaming_is_derived_from_this_machines_cache_and_pieces_are_fixed) {
     long l3 = 0;
 #ifdef _SC_LEVEL3_CACHE_SIZE
     l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
@@ -116,7 +116,7 @@ Test(machine, tuning_is_derived_from_this_machines_cache) {
         crelu__cache_bytes(crelu__sysfs_cache_bytes("/sys/devices/system/cpu/cpu0/cache"), l3);
     const crelu__tuning *tuning = crelu__tuning_now();
     cr_assert_eq(tuning->stream_bytes, cache / 4 * 3);
-    cr_assert_eq(tuning->piece_bytes, cache / 4);
+    cr_assert_eq(tuning->piece_bytes, CRELU__PIECE_BYTES);
 }
 
 Test(machine, tuning_override_null_restores_the_measured_tuning) {
