@@ -1,12 +1,14 @@
 /* The thread pool behind crelu__parallel_for: workers started on first need,
  * shared by every context, serving one call at a time.
  *
- * A call is cut into many pieces that the caller and the workers claim one
- * at a time with an atomic counter, so a worker that the OS has not
- * scheduled holds up no piece: the caller takes what the others do not. A
- * descheduled worker costs at most the piece it was running.
+ * A call is cut into chunks, dealt out as one contiguous range per thread;
+ * a thread that has finished its own range steals chunks from the others'
+ * (pthreadpool's scheme). When every thread runs, each does its share with
+ * no contention; a worker that the OS has not scheduled holds up nothing:
+ * the others take its chunks, and it costs at most the chunk it was
+ * running.
  *
- * After its last piece a worker spins for a few tens of microseconds, so
+ * After its last chunk a worker spins for a few tens of microseconds, so
  * that calls back to back find it awake, then parks on a futex: an idle
  * process burns no CPU. Spinning yields the core often, so that a
  * neighbour's threads (libgomp's spin longer than ours) get it back at once;
@@ -59,20 +61,47 @@ static void futex_wake_all(_Atomic uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
+/* A job's chunks are dealt out as one contiguous range per thread (slot 0
+ * is the caller's, slot k the k-th worker's). A thread takes chunks from
+ * the front of its own range; once it is empty, it steals from the back of
+ * the others'. Each range is one word, job number << 32 | begin << 16 |
+ * end, in chunks, changed only by compare-and-swap: the job number makes a
+ * worker that is late for a job, or stalled in the middle of reading it,
+ * fail instead of taking a chunk of the next one. */
+enum { RANGE_BITS = 16, MAX_SLOTS = MAX_WORKERS + 1 };
+#define MAX_CHUNKS (((size_t)1 << RANGE_BITS) - 1)
+
+static uint64_t range_word(uint32_t number, uint64_t begin, uint64_t end) {
+    return (uint64_t)number << (2 * RANGE_BITS) | begin << RANGE_BITS | end;
+}
+
+static uint32_t range_begin(uint64_t word) {
+    return (uint32_t)(word >> RANGE_BITS) & MAX_CHUNKS;
+}
+
+static uint32_t range_end(uint64_t word) {
+    return (uint32_t)word & MAX_CHUNKS;
+}
+
 /* The job on offer. Its fields are written by the caller before it posts
- * the job and read by workers that may be late, after the caller has moved
- * on to the next job: they are atomics (relaxed), and a worker trusts what it
- * read only once it has claimed a piece of that very job (see claim_piece). */
+ * the job and may be read by a late worker while the caller writes the next
+ * one: they are atomics (relaxed), and a worker trusts what it read only
+ * once it has taken a chunk of that very job, which proves the job was still
+ * on offer after the reads (the caller cannot move on before every chunk is
+ * done). */
 static struct {
     _Atomic(void (*)(void *, size_t, size_t)) fn;
     _Atomic(void *) arg;
-    _Atomic size_t n, piece;
-    _Atomic uint32_t pieces;
-    _Atomic uint32_t workers;        /* workers 0..workers-1 may take part */
-    _Atomic uint64_t claim;          /* job number << 32 | pieces claimed */
-    _Atomic uint32_t done;           /* pieces finished; the caller waits on it */
-    _Atomic uint32_t caller_parked;  /* the caller sleeps on `done` */
+    _Atomic size_t n, chunk;
+    _Atomic uint32_t chunks;
+    _Atomic uint32_t slots;         /* the caller and slots - 1 workers */
+    _Alignas(64) _Atomic uint32_t done; /* chunks finished; the caller waits on it */
+    _Atomic uint32_t caller_parked; /* the caller sleeps on `done` */
 } job;
+
+static struct {
+    _Alignas(64) _Atomic uint64_t word;
+} ranges[MAX_SLOTS];
 
 static _Atomic uint32_t posted;   /* the job number; workers wait on it */
 static _Atomic uint32_t parked;   /* workers asleep on `posted` */
@@ -84,47 +113,49 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t workers[MAX_WORKERS];
 static int started; /* workers running */
 
-/* Claims the next piece of job `number`: its index, or -1 when that job has
- * no piece left or is no longer the one on offer. */
-static int64_t claim_piece(uint32_t number, size_t *begin, size_t *end,
-                           void (**fn)(void *, size_t, size_t), void **arg) {
-    uint64_t seen = atomic_load_explicit(&job.claim, memory_order_acquire);
+/* Takes one chunk of job `number` from slot `slot`'s range, from the front
+ * (the owner) or the back (a thief). Returns the chunk's index, or -1 when
+ * the range is empty or belongs to another job. */
+static int64_t take_chunk(uint32_t number, uint32_t slot, int from_front) {
+    _Atomic uint64_t *word = &ranges[slot].word;
+    uint64_t seen = atomic_load_explicit(word, memory_order_acquire);
     for (;;) {
-        if ((uint32_t)(seen >> 32) != number) {
+        const uint32_t begin = range_begin(seen), end = range_end(seen);
+        if ((uint32_t)(seen >> (2 * RANGE_BITS)) != number || begin >= end) {
             return -1;
         }
-        const uint32_t index = (uint32_t)seen;
-        const uint32_t pieces = atomic_load_explicit(&job.pieces, memory_order_relaxed);
-        const size_t n = atomic_load_explicit(&job.n, memory_order_relaxed);
-        const size_t piece = atomic_load_explicit(&job.piece, memory_order_relaxed);
-        *fn = atomic_load_explicit(&job.fn, memory_order_relaxed);
-        *arg = atomic_load_explicit(&job.arg, memory_order_relaxed);
-        if (index >= pieces) {
-            return -1;
-        }
-        /* Success proves the job was still `number` after the reads above:
-         * the caller cannot post another before this piece is done. */
-        if (atomic_compare_exchange_weak_explicit(&job.claim, &seen, seen + 1,
-                                                  memory_order_acquire, memory_order_acquire)) {
-            *begin = index * piece;
-            *end = n - *begin < piece ? n : *begin + piece;
-            return index;
+        const uint64_t next = from_front ? range_word(number, begin + 1u, end)
+                                         : range_word(number, begin, end - 1u);
+        if (atomic_compare_exchange_weak_explicit(word, &seen, next, memory_order_acquire,
+                                                  memory_order_acquire)) {
+            return from_front ? begin : end - 1u;
         }
     }
 }
 
-/* Runs pieces of job `number` until none is left; wakes the caller if it
- * sleeps and this thread finished the last piece. */
-static void run_pieces(uint32_t number) {
-    size_t begin, end;
-    void (*fn)(void *, size_t, size_t);
-    void *arg;
-    while (claim_piece(number, &begin, &end, &fn, &arg) >= 0) {
-        fn(arg, begin, end);
-        const uint32_t pieces = atomic_load_explicit(&job.pieces, memory_order_relaxed);
-        if (atomic_fetch_add(&job.done, 1) + 1 == pieces &&
-            atomic_load(&job.caller_parked)) {
-            futex_wake_all(&job.done);
+/* Runs chunks of job `number` as thread `slot` until no range has any left;
+ * wakes the caller if it sleeps and this thread finished the last chunk. */
+static void run_chunks(uint32_t number, uint32_t slot) {
+    /* Read before any chunk is taken; trusted only once one is (see job). */
+    void (*const fn)(void *, size_t, size_t) = atomic_load_explicit(&job.fn, memory_order_relaxed);
+    void *const arg = atomic_load_explicit(&job.arg, memory_order_relaxed);
+    const size_t n = atomic_load_explicit(&job.n, memory_order_relaxed);
+    const size_t chunk = atomic_load_explicit(&job.chunk, memory_order_relaxed);
+    const uint32_t chunks = atomic_load_explicit(&job.chunks, memory_order_relaxed);
+    const uint32_t slots = atomic_load_explicit(&job.slots, memory_order_relaxed);
+    if (slot >= slots || slots > MAX_SLOTS) {
+        return;
+    }
+    /* Its own range first, then the others', the next slot first. */
+    for (uint32_t k = 0; k < slots; k++) {
+        const uint32_t victim = (slot + k) % slots;
+        int64_t index;
+        while ((index = take_chunk(number, victim, k == 0)) >= 0) {
+            const size_t begin = (size_t)index * chunk;
+            fn(arg, begin, n - begin < chunk ? n : begin + chunk);
+            if (atomic_fetch_add(&job.done, 1) + 1 == chunks && atomic_load(&job.caller_parked)) {
+                futex_wake_all(&job.done);
+            }
         }
     }
 }
@@ -169,9 +200,9 @@ static void *worker_main(void *arg) {
         if (atomic_load(&shutting_down)) {
             return NULL;
         }
-        worked = index < atomic_load_explicit(&job.workers, memory_order_relaxed);
+        worked = index + 1 < atomic_load_explicit(&job.slots, memory_order_relaxed);
         if (worked) {
-            run_pieces(seen);
+            run_chunks(seen, index + 1);
         }
     }
 }
@@ -227,16 +258,16 @@ static int start_workers(int wanted, uint32_t seen) {
     return running;
 }
 
-/* Waits until every piece of the job is done: spins while the last pieces
- * are running, sleeps if they take long (their worker was descheduled). */
-static void wait_for_pieces(uint32_t pieces) {
+/* Waits until every chunk of the job is done: spins while the last ones
+ * run, sleeps if they take long (their worker was descheduled). */
+static void wait_for_chunks(uint32_t chunks) {
     uint32_t done;
     const uint64_t start = now_ns();
     for (unsigned round = 1;
-         (done = atomic_load_explicit(&job.done, memory_order_acquire)) != pieces; round++) {
+         (done = atomic_load_explicit(&job.done, memory_order_acquire)) != chunks; round++) {
         if (round % SPINS_PER_YIELD == 0 && now_ns() - start > SPIN_NS) {
             atomic_store(&job.caller_parked, 1);
-            while ((done = atomic_load(&job.done)) != pieces) {
+            while ((done = atomic_load(&job.done)) != chunks) {
                 futex_wait(&job.done, done);
             }
             atomic_store_explicit(&job.caller_parked, 0, memory_order_relaxed);
@@ -246,38 +277,42 @@ static void wait_for_pieces(uint32_t pieces) {
     }
 }
 
-void crelu__parallel_for(int threads, size_t n, size_t piece,
+void crelu__parallel_for(int threads, size_t n, size_t chunk,
                          void (*fn)(void *arg, size_t begin, size_t end), void *arg) {
-    if (threads <= 1 || piece == 0 || piece >= n) {
+    if (threads <= 1 || chunk == 0 || chunk >= n) {
         fn(arg, 0, n);
         return;
     }
-    const size_t pieces = n / piece + (n % piece != 0);
-    if (pieces > UINT32_MAX || atomic_load(&shutting_down) ||
+    const size_t chunks = n / chunk + (n % chunk != 0);
+    if (chunks > MAX_CHUNKS || atomic_load(&shutting_down) ||
         atomic_flag_test_and_set_explicit(&busy, memory_order_acquire)) {
         fn(arg, 0, n); /* another call owns the pool: this one runs alone */
         return;
     }
     pthread_once(&fork_handlers_once, install_fork_handlers);
-    const size_t wanted = (size_t)threads < pieces ? (size_t)threads : pieces;
+    const size_t wanted = (size_t)threads < chunks ? (size_t)threads : chunks;
     const uint32_t number = atomic_load_explicit(&posted, memory_order_relaxed) + 1;
     const int running = start_workers((int)wanted - 1, number - 1);
-    const int helpers = running < (int)wanted - 1 ? running : (int)wanted - 1;
+    const uint32_t slots = 1u + (uint32_t)(running < (int)wanted - 1 ? running : (int)wanted - 1);
 
     atomic_store_explicit(&job.fn, fn, memory_order_relaxed);
     atomic_store_explicit(&job.arg, arg, memory_order_relaxed);
     atomic_store_explicit(&job.n, n, memory_order_relaxed);
-    atomic_store_explicit(&job.piece, piece, memory_order_relaxed);
-    atomic_store_explicit(&job.pieces, (uint32_t)pieces, memory_order_relaxed);
-    atomic_store_explicit(&job.workers, (uint32_t)helpers, memory_order_relaxed);
+    atomic_store_explicit(&job.chunk, chunk, memory_order_relaxed);
+    atomic_store_explicit(&job.chunks, (uint32_t)chunks, memory_order_relaxed);
+    atomic_store_explicit(&job.slots, slots, memory_order_relaxed);
     atomic_store_explicit(&job.done, 0, memory_order_relaxed);
-    atomic_store_explicit(&job.claim, (uint64_t)number << 32, memory_order_release);
-    atomic_store(&posted, number);
+    for (uint32_t s = 0; s < slots; s++) {
+        atomic_store_explicit(&ranges[s].word,
+                              range_word(number, chunks * s / slots, chunks * (s + 1) / slots),
+                              memory_order_relaxed);
+    }
+    atomic_store(&posted, number); /* publishes everything above */
     if (atomic_load(&parked) > 0) {
         futex_wake_all(&posted);
     }
-    run_pieces(number); /* the caller works too; with no workers it does it all */
-    wait_for_pieces((uint32_t)pieces);
+    run_chunks(number, 0); /* the caller works too; with no workers it does it all */
+    wait_for_chunks((uint32_t)chunks);
     atomic_flag_clear_explicit(&busy, memory_order_release);
 }
 
