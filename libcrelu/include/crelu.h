@@ -218,10 +218,12 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  default) = automatic: the environment variable CRELU_NUM_THREADS if it
  *  holds a positive number, else the number of CPUs the process may run on.
  *  Threads are used only for calls big enough to gain from them (touching
- *  more than a quarter of the L3 cache: 8 MiB with a 32 MiB L3); they come
- *  from one pool started on first need and shared between contexts. A call
- *  that finds the pool busy with another thread's call runs on its own
- *  thread. Results never depend on the thread count.
+ *  at least 128 KiB, e.g. 16,384 float32 elements in and out), each taking
+ *  at least 64 KiB of it; they come from one pool started on first need and
+ *  shared between contexts. Its workers spin for about 50 us after a call,
+ *  then sleep: an idle process uses no CPU. A call that finds the pool busy
+ *  with another thread's call runs on its own thread. Results never depend
+ *  on the thread count.
  *  The pool survives fork(): a child process starts its own on first need.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0.

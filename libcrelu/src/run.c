@@ -70,7 +70,7 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
 }
 
 /* Whether a call of `arrays` arrays of `array_bytes` each streams its
- * output, and how many pieces of at least piece_bytes it holds. Sizes are
+ * output, and how many threads' shares of at least piece_bytes it holds. Sizes are
  * divided, never multiplied, so nothing overflows. */
 static int streams(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
     return array_bytes > tuning->stream_bytes / arrays;
@@ -81,24 +81,27 @@ static size_t pieces_worth(const crelu__tuning *tuning, size_t array_bytes, size
     return array_bytes / (piece_per_array > 0 ? piece_per_array : 1);
 }
 
-/* At most this many pieces per thread: enough that a worker the OS does not
- * run holds up little of the call, few enough that claiming them costs
- * nothing measurable. */
-enum { PIECES_PER_THREAD = 8 };
+/* Each thread's share is cut into this many chunks, so that a thread that
+ * finishes early, or a worker the OS does not run, leaves at most a chunk
+ * to wait for; and chunks touch at least MIN_CHUNK_BYTES, so that taking
+ * one (a compare-and-swap) costs nothing measurable. */
+enum { CHUNKS_PER_THREAD = 32, MIN_CHUNK_BYTES = 8 << 10 };
 
-/* Runs `piece` over [0, n) on up to `threads` threads (0 = automatic), in
- * up to `pieces` pieces that the threads claim as they go. */
+/* Runs `piece` over [0, n) on up to `threads` threads (0 = automatic), no
+ * more than the call has pieces for. */
 static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, size_t pieces,
-                      int threads) {
+                      size_t bytes_per_element, int threads) {
     if (threads == 0) {
         threads = crelu__default_threads();
     }
-    if (pieces > (size_t)threads * PIECES_PER_THREAD) {
-        pieces = (size_t)threads * PIECES_PER_THREAD;
+    if (pieces < (size_t)threads) {
+        threads = (int)pieces;
     }
-    size_t length = n / pieces + (n % pieces != 0);
-    length = (length + GRAIN - 1) / GRAIN * GRAIN;
-    crelu__parallel_for(threads, n, length, piece, c);
+    size_t chunk = n / ((size_t)threads * CHUNKS_PER_THREAD) + 1;
+    const size_t least = MIN_CHUNK_BYTES / bytes_per_element;
+    chunk = chunk > least ? chunk : least;
+    chunk = (chunk + GRAIN - 1) / GRAIN * GRAIN;
+    crelu__parallel_for(threads, n, chunk, piece, c);
 }
 
 /* Decides how call `c`, which touches `arrays` arrays of n elements, runs:
@@ -108,14 +111,15 @@ static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, 
 static CRELU__ALWAYS_INLINE void run(void (*piece)(void *, size_t, size_t), call *c, size_t n,
                                      size_t arrays, int threads) {
     const crelu__tuning *tuning = crelu__tuning_now();
-    const size_t array_bytes = n * (c->f64 ? sizeof(double) : sizeof(float));
+    const size_t element_bytes = c->f64 ? sizeof(double) : sizeof(float);
+    const size_t array_bytes = n * element_bytes;
     c->stream = streams(tuning, array_bytes, arrays);
     const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
     if (pieces < 2 || threads == 1) {
         piece(c, 0, n);
         return;
     }
-    run_split(piece, c, n, pieces, threads);
+    run_split(piece, c, n, pieces, arrays * element_bytes, threads);
 }
 
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,

@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, fork */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -405,4 +407,43 @@ Test(threads, a_job_too_small_to_split_runs_whole_on_its_caller_and_starts_no_wo
         cr_assert(pthread_equal(r.thread, pthread_self()), "case %zu ran on a worker", i);
         cr_assert_eq(thread_count(), before, "case %zu started a worker", i);
     }
+}
+
+/* A worker that stalls in its first chunk (as if the OS stopped running it)
+ * holds up only that chunk: the caller takes every other one, the rest of
+ * the worker's own range included. Each chunk runs exactly once. */
+enum { STALL_CHUNKS = 64 };
+
+typedef struct stalled_job {
+    pthread_t caller;
+    _Atomic int runs[STALL_CHUNKS];
+    _Atomic int on_worker;
+} stalled_job;
+
+/* The caller's first chunk waits (up to 5 s) for the worker to start one,
+ * which then stalls for 100 ms. */
+static void stalling_piece(void *arg, size_t begin, size_t end) {
+    stalled_job *job = arg;
+    cr_assert_eq(end - begin, 64);
+    atomic_fetch_add(&job->runs[begin / 64], 1);
+    if (pthread_equal(pthread_self(), job->caller)) {
+        for (int waited = 0; waited < 5000 && atomic_load(&job->on_worker) == 0; waited++) {
+            const struct timespec a_moment = {0, 1000 * 1000};
+            nanosleep(&a_moment, NULL);
+        }
+    } else if (atomic_fetch_add(&job->on_worker, 1) == 0) {
+        const struct timespec stall = {0, 100 * 1000 * 1000};
+        nanosleep(&stall, NULL);
+    }
+}
+
+Test(threads, a_stalled_worker_holds_up_only_the_chunk_it_runs, .timeout = 30) {
+    stalled_job job = {.caller = pthread_self()};
+    crelu__parallel_for(2, STALL_CHUNKS * 64, 64, stalling_piece, &job);
+    for (int i = 0; i < STALL_CHUNKS; i++) {
+        cr_assert_eq(atomic_load(&job.runs[i]), 1, "chunk %d ran %d times", i,
+                     atomic_load(&job.runs[i]));
+    }
+    cr_assert_eq(atomic_load(&job.on_worker), 1, "the worker ran %d chunks (the caller should "
+                 "have taken all but the one it stalled in)", atomic_load(&job.on_worker));
 }
