@@ -43,12 +43,12 @@ static int run(const crelu_lua__op *op, crelu_lua__dtype dtype, const void *in, 
 static int apply_array(lua_State *L, const crelu_lua__op *op, crelu_lua__array *in,
                        int out_index) {
     const char *dtype = crelu_lua__dtype_name(in->dtype);
-    crelu_lua__array *out;
-    if (lua_isnoneornil(L, out_index)) {
+    /* The array first: that is the hot path, one check. */
+    crelu_lua__array *out = crelu_lua__to_array(L, out_index);
+    if (out == NULL && lua_isnoneornil(L, out_index)) {
         /* Made before the call, so an error after it leaves only garbage. */
         out = crelu_lua__push_array(L, in->length, in->dtype, op->who);
     } else {
-        out = crelu_lua__to_array(L, out_index);
         if (out == NULL) {
             return luaL_error(L, "%s: out must be a crelu.array (%s, %I elements, like %s), got %s",
                               op->who, dtype, (lua_Integer)in->length, op->in_name,
