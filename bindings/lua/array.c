@@ -39,10 +39,6 @@ crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__
     return array;
 }
 
-crelu_lua__array *crelu_lua__to_array(lua_State *L, int index) {
-    return crelu_lua__test_udata(L, index, CRELU_LUA__ARRAY_MT);
-}
-
 static crelu_lua__array *check_self(lua_State *L, const char *who) {
     crelu_lua__array *array = crelu_lua__to_array(L, 1);
     if (array == NULL) {

@@ -29,13 +29,3 @@ void crelu_lua__set_functions(lua_State *L, const luaL_Reg *functions) {
         lua_setfield(L, -2, functions->name);
     }
 }
-
-void *crelu_lua__test_udata(lua_State *L, int index, int metatable) {
-    void *data = lua_touserdata(L, index);
-    if (data == NULL || !lua_getmetatable(L, index)) {
-        return NULL;
-    }
-    int same = lua_rawequal(L, -1, metatable);
-    lua_pop(L, 1);
-    return same ? data : NULL;
-}
