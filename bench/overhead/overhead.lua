@@ -23,7 +23,7 @@
 local crelu = require "crelu"
 
 local REPEATS = 21
-local TABLE_REPEATS = 11
+local TABLE_REPEATS = 21
 local MIN_LOOP_SECONDS = 0.010
 -- Warm-up before the timed loops: at least this many loops and seconds.
 -- The first few million-element calls of a process take up to 5x longer
