@@ -34,12 +34,9 @@ crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__
     array->length = length;
     array->dtype = dtype;
     memset(array->data, 0, length * element);
-    luaL_setmetatable(L, CRELU_LUA__ARRAY_TYPE);
+    lua_pushvalue(L, CRELU_LUA__ARRAY_MT);
+    lua_setmetatable(L, -2);
     return array;
-}
-
-crelu_lua__array *crelu_lua__to_array(lua_State *L, int index) {
-    return luaL_testudata(L, index, CRELU_LUA__ARRAY_TYPE);
 }
 
 static crelu_lua__array *check_self(lua_State *L, const char *who) {
@@ -74,7 +71,7 @@ static size_t checked_position(lua_State *L, const crelu_lua__array *array, int 
     return (size_t)(i - 1);
 }
 
-/* a[i], a.dtype, and the methods (upvalue 1 is the methods table). */
+/* a[i], a.dtype, and the methods (upvalue 3 is the methods table). */
 static int array_index(lua_State *L) {
     crelu_lua__array *array = check_self(L, "crelu.array:__index");
     if (lua_type(L, 2) == LUA_TSTRING) {
@@ -84,7 +81,7 @@ static int array_index(lua_State *L) {
         }
         /* A method, or nil for any other name, as for other Lua objects. */
         lua_pushvalue(L, 2);
-        lua_rawget(L, lua_upvalueindex(1));
+        lua_rawget(L, lua_upvalueindex(3));
         return 1;
     }
     lua_pushnumber(L, get_element(array, checked_position(L, array, 2)));
@@ -139,18 +136,22 @@ static int array_totable(lua_State *L) {
 }
 
 void crelu_lua__register_array(lua_State *L) {
-    luaL_newmetatable(L, CRELU_LUA__ARRAY_TYPE);
+    static const luaL_Reg methods[] = {
+        {"totable", array_totable},
+        {NULL, NULL},
+    };
+    static const luaL_Reg metamethods[] = {
+        {"__newindex", array_newindex},
+        {"__len", array_len},
+        {"__tostring", array_tostring},
+        {NULL, NULL},
+    };
+    luaL_getmetatable(L, CRELU_LUA__ARRAY_TYPE);
+    crelu_lua__set_functions(L, metamethods);
     lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, array_totable);
-    lua_setfield(L, -2, "totable");
-    lua_pushcclosure(L, array_index, 1);
+    crelu_lua__set_functions(L, methods);
+    crelu_lua__push_closure(L, array_index, 1);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, array_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, array_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, array_tostring);
-    lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);
 }
 

@@ -23,10 +23,11 @@ int luaopen_crelu(lua_State *L) {
                              "was loaded",
                           CRELU_VERSION_MAJOR, crelu_version_string());
     }
+    crelu_lua__new_metatables(L);
     crelu_lua__register_array(L);
     crelu_lua__register_relu(L);
     lua_createtable(L, 0, 5);
-    luaL_setfuncs(L, functions, 0);
+    crelu_lua__set_functions(L, functions);
     lua_pushstring(L, crelu_version_string());
     lua_setfield(L, -2, "version");
     lua_pushstring(L, crelu_isa_name());

@@ -23,7 +23,7 @@ static const char *const save_names[] = {"x", "mask", NULL};       /* CRELU_SAVE
 static const char *const grad_names[] = {"pytorch", "cs231n", NULL}; /* CRELU_GRAD_* */
 
 static relu_object *check_self(lua_State *L, const char *who) {
-    relu_object *object = luaL_testudata(L, 1, CRELU_LUA__RELU_TYPE);
+    relu_object *object = crelu_lua__test_udata(L, 1, CRELU_LUA__RELU_MT);
     if (object == NULL) {
         luaL_error(L, "%s: self must be a crelu.ReLU, got %s (call methods with a colon: r:%s(...))",
                    who, crelu_lua__type_name(L, 1), strchr(who, ':') + 1);
@@ -145,7 +145,8 @@ int crelu_lua__relu_new(lua_State *L) {
      * error unwinds and __gc destroys the context. */
     relu_object *object = lua_newuserdatauv(L, sizeof(relu_object), 0);
     *object = options;
-    luaL_setmetatable(L, CRELU_LUA__RELU_TYPE);
+    lua_pushvalue(L, CRELU_LUA__RELU_MT);
+    lua_setmetatable(L, -2);
     int status = crelu_create(&object->ctx);
     if (status != CRELU_OK) {
         return option_error(L, status, "cannot create the context");
@@ -226,10 +227,10 @@ void crelu_lua__register_relu(lua_State *L) {
         {"__tostring", relu_tostring},
         {NULL, NULL},
     };
-    luaL_newmetatable(L, CRELU_LUA__RELU_TYPE);
-    luaL_setfuncs(L, metamethods, 0);
+    luaL_getmetatable(L, CRELU_LUA__RELU_TYPE);
+    crelu_lua__set_functions(L, metamethods);
     lua_createtable(L, 0, 3);
-    luaL_setfuncs(L, methods, 0);
+    crelu_lua__set_functions(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }

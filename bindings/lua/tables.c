@@ -45,38 +45,52 @@ crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who
     return shape;
 }
 
-/* Pops the value on top of the stack, which must be a number. `row` is 0 in
- * a flat table; both are 1-based, for the message. */
-static double pop_number(lua_State *L, const char *who, size_t row, size_t col) {
-    if (lua_type(L, -1) != LUA_TNUMBER) { /* strings are not coerced */
-        if (row == 0) {
-            luaL_error(L, "%s: element [%I]: expected a number, got %s", who, (lua_Integer)col,
-                       crelu_lua__type_name(L, -1));
-        }
-        luaL_error(L, "%s: element [%I][%I]: expected a number, got %s", who, (lua_Integer)row,
-                   (lua_Integer)col, crelu_lua__type_name(L, -1));
+/* Raises the error for the value on top of the stack, which is not a
+ * number. `row` is 0 in a flat table; both are 1-based, for the message. */
+static void not_a_number(lua_State *L, const char *who, size_t row, size_t col) {
+    if (row == 0) {
+        luaL_error(L, "%s: element [%I]: expected a number, got %s", who, (lua_Integer)col,
+                   crelu_lua__type_name(L, -1));
     }
-    double value = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    return value;
+    luaL_error(L, "%s: element [%I][%I]: expected a number, got %s", who, (lua_Integer)row,
+               (lua_Integer)col, crelu_lua__type_name(L, -1));
+}
+
+/* Values read are left on the stack and popped this many at a time: the
+ * Lua C API has no bulk read, so each element costs API calls, and this
+ * saves one of the three (lua_rawgeti's result is the type check). */
+#define READ_BATCH 64
+
+/* Reads elements 1..count of the table at absolute `index` into `values`
+ * (row `row`, 0 if flat, for messages). Strings are not coerced. */
+static void read_numbers(lua_State *L, int index, double *values, size_t count,
+                         const char *who, size_t row) {
+    int base = lua_gettop(L);
+    int pending = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (lua_rawgeti(L, index, (lua_Integer)i + 1) != LUA_TNUMBER) {
+            not_a_number(L, who, row, i + 1);
+        }
+        values[i] = lua_tonumberx(L, -1, NULL);
+        if (++pending == READ_BATCH) {
+            lua_settop(L, base);
+            pending = 0;
+        }
+    }
+    lua_settop(L, base);
 }
 
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who) {
     index = lua_absindex(L, index);
+    luaL_checkstack(L, READ_BATCH + 1, who);
     if (!shape->nested) {
-        for (size_t i = 0; i < shape->count; i++) {
-            lua_rawgeti(L, index, (lua_Integer)i + 1);
-            values[i] = pop_number(L, who, 0, i + 1);
-        }
+        read_numbers(L, index, values, shape->count, who, 0);
         return;
     }
     for (size_t r = 0; r < shape->rows; r++) {
         lua_rawgeti(L, index, (lua_Integer)r + 1);
-        for (size_t c = 0; c < shape->cols; c++) {
-            lua_rawgeti(L, -1, (lua_Integer)c + 1);
-            values[r * shape->cols + c] = pop_number(L, who, r + 1, c + 1);
-        }
+        read_numbers(L, lua_gettop(L), values + r * shape->cols, shape->cols, who, r + 1);
         lua_pop(L, 1);
     }
 }

@@ -685,3 +685,130 @@ describe("bad input", function()
     end)
   end
 end)
+
+-- ---------------------------------------------------------------------------
+-- The fast paths: tables are read with one lua_rawgeti per element and the
+-- values popped 64 at a time, so long tables, row lengths past 64 and bad
+-- elements on either side of a batch boundary each get a case; type checks
+-- compare metatables held as upvalues, so look-alikes and a reloaded module
+-- do too.
+-- ---------------------------------------------------------------------------
+
+describe("fast paths", function()
+  local BOUNDARIES = {1, 63, 64, 65, 128, 129, 1000}
+
+  -- 1000 values: the special ones, integers and random ones, in a fixed order.
+  local function long_values()
+    local x = make_data(1000, 4321)
+    for i = 70, 1000, 97 do x[i] = i % 2 == 0 and -i or i end -- integers past batch 1
+    return x
+  end
+
+  it("a flat table of 1000 numbers matches the reference bit for bit", function()
+    local x = long_values()
+    local options = {negative_slope = 0.125}
+    local r = crelu.ReLU(options)
+    local y = r:forward(x)
+    assert.are.equal(1000, #y)
+    assert_bits(y, map(x, function(v) return ref_forward(v, options, identity) end))
+    assert.are.equal("float", math.type(y[70]))
+    assert_bits(crelu.relu(x), map(x, function(v) return ref_forward(v, {}, identity) end))
+    r:close()
+  end)
+
+  it("rows of 130 numbers match the reference bit for bit", function()
+    local flat = table.move(long_values(), 1, 3 * 130, 1, {})
+    local y = crelu.relu(nested(flat, 3, 130))
+    assert.are.equal(3, #y)
+    assert_bits(flatten(y), map(flat, function(v) return ref_forward(v, {}, identity) end))
+  end)
+
+  it("crelu.array of a long table keeps every element", function()
+    local x = long_values()
+    assert_bits(crelu.array(x, "f64"):totable(), x)
+  end)
+
+  -- A table whose # is `length` with `value_source` at `position` (before the
+  -- last): a constructor sizes the array part to its items, so # counts a
+  -- nil inside too.
+  local function with_bad(length, position, value_source)
+    local items = {}
+    for i = 1, length do items[i] = i == position and value_source or tostring(i * 0.5) end
+    local t = assert(load("return {" .. table.concat(items, ", ") .. "}"))()
+    assert.are.equal(length, #t)
+    return t
+  end
+
+  for _, bad in ipairs({{"nil", "nil"}, {"'7'", "string"}, {"true", "boolean"}, {"{}", "table"}}) do
+    local source, type_name = bad[1], bad[2]
+    it(string.format("a %s at element 1, 63, 64, 65, 128, 129 or 1000 raises, naming it",
+                     type_name), function()
+      local r = crelu.ReLU{}
+      for _, position in ipairs(BOUNDARIES) do
+        if not (type_name == "table" and position == 1) then -- a table first means rows
+          local t = with_bad(1001, position, source)
+          local ok, message = pcall(r.forward, r, t)
+          assert.is_false(ok)
+          local want = string.format("crelu.ReLU:forward: element [%d]: expected a number, got %s",
+                                     position, type_name)
+          assert.is_truthy(message:find(want, 1, true), message)
+          ok, message = pcall(crelu.relu, t)
+          assert.is_false(ok)
+          assert.is_truthy(message:find(string.format("element [%d]", position), 1, true), message)
+        end
+      end
+      -- The object still works after all those errors.
+      assert_bits(r:forward({-1.0, 2.0}), {POS_ZERO, 2.0})
+      r:close()
+    end)
+  end
+
+  it("a bad element in a row past 64 names its row and column", function()
+    local flat = table.move(long_values(), 1, 3 * 130, 1, {})
+    for _, spot in ipairs({{1, 64}, {2, 65}, {3, 129}, {3, 130}}) do
+      local rows = nested(flat, 3, 130)
+      rows[spot[1]][spot[2]] = "x"
+      local ok, message = pcall(crelu.relu, rows)
+      assert.is_false(ok)
+      local want = string.format("crelu.relu: element [%d][%d]: expected a number, got string",
+                                 spot[1], spot[2])
+      assert.is_truthy(message:find(want, 1, true), message)
+    end
+  end)
+
+  it("a table wearing a binding's metatable is not taken for its userdata", function()
+    local r = crelu.ReLU{}
+    local x = crelu.array({-1.0, 1.0})
+    local fake_array = setmetatable({}, getmetatable(x))
+    local fake_relu = setmetatable({}, getmetatable(r))
+    local ok, message = pcall(r.forward, r, x, fake_array)
+    assert.is_false(ok)
+    assert.is_truthy(message:find("out must be a crelu.array", 1, true), message)
+    ok, message = pcall(r.forward, fake_relu, x)
+    assert.is_false(ok)
+    assert.is_truthy(message:find("self must be a crelu.ReLU", 1, true), message)
+    ok, message = pcall(crelu.relu, x, fake_array)
+    assert.is_false(ok)
+    assert.is_truthy(message:find("out must be a crelu.array", 1, true), message)
+    ok, message = pcall(function() return #fake_array end)
+    assert.is_false(ok)
+    assert.is_truthy(message:find("self must be a crelu.array", 1, true), message)
+    r:close()
+  end)
+
+  it("objects of a reloaded module and of the first one work together", function()
+    package.loaded.crelu = nil
+    local again = require "crelu"
+    package.loaded.crelu = crelu
+    assert.is_false(rawequal(again.relu, crelu.relu))
+    local x_old, out_new = crelu.array({-1.0, 3.0}, "f32"), again.array(2, "f32")
+    assert.is_true(rawequal(out_new, again.relu(x_old, out_new)))
+    assert.are.same({0.0, 3.0}, out_new:totable())
+    local r_new = again.ReLU{}
+    local out_old = crelu.array(2, "f32")
+    assert.is_true(rawequal(out_old, r_new:forward(out_new, out_old)))
+    assert.is_true(rawequal(out_old, r_new:backward(x_old, out_old)))
+    assert.are.same({0.0, 3.0}, out_old:totable())
+    r_new:close()
+  end)
+end)
