@@ -1,4 +1,5 @@
-/* The module: exports { ReLU, relu, version, isa }. Context-aware (NAPI_MODULE_INIT
+/* The module: exports { ReLU, relu, version, isa }, and `internal` (the fast
+ * entry points index.js dispatches to). Context-aware (NAPI_MODULE_INIT
  * with per-instance data, no mutable statics), so every worker thread that
  * requires it gets its own class. */
 #include "errors.h"
@@ -46,6 +47,41 @@ static napi_value relu_stateless(napi_env env, napi_callback_info info) {
     return operands.result;
 }
 
+/* relu(x, out?) once index.js has found x (and out, unless undefined) to
+ * be `type` arrays; anything crelu_node__operands_typed declines goes the
+ * checked way, with its errors. */
+static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedarray_type type) {
+    size_t argc = 2;
+    napi_value args[2];
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL), NULL);
+    crelu_node_operands operands;
+    const void *input = NULL;
+    void *result = NULL;
+    switch (crelu_node__operands_typed(env, type, args[0], args[1], &operands, &input, &result)) {
+    case CRELU_NODE_TYPED_READY:
+        break;
+    case CRELU_NODE_TYPED_FAILED:
+        return NULL;
+    case CRELU_NODE_TYPED_DECLINED:
+        return relu_stateless(env, info);
+    }
+    int status = type == napi_float32_array ? crelu_relu_f32(input, result, operands.length)
+                                            : crelu_relu_f64(input, result, operands.length);
+    if (status != CRELU_OK) {
+        crelu_node__throw_status(env, status, "relu");
+        return NULL;
+    }
+    return operands.result;
+}
+
+static napi_value relu_float32(napi_env env, napi_callback_info info) {
+    return relu_typed(env, info, napi_float32_array);
+}
+
+static napi_value relu_float64(napi_env env, napi_callback_info info) {
+    return relu_typed(env, info, napi_float64_array);
+}
+
 static bool check_library_version(napi_env env) {
     /* The addon was compiled against one header; a libcrelu.so.1 of another
      * major version loaded at run time would not keep its promises. */
@@ -67,13 +103,22 @@ NAPI_MODULE_INIT() {
     if (!check_library_version(env)) {
         return NULL;
     }
-    napi_value relu_class, relu_function, version, isa;
-    if (!crelu_node__define_relu_class(env, &relu_class)) {
+    napi_value relu_class, relu_function, version, isa, internal, float32, float64;
+    CRELU_NAPI_CALL(env, napi_create_object(env, &internal), NULL);
+    if (!crelu_node__define_relu_class(env, internal, &relu_class)) {
         return NULL;
     }
     CRELU_NAPI_CALL(env, napi_create_function(env, "relu", NAPI_AUTO_LENGTH, relu_stateless,
                                               NULL, &relu_function),
                     NULL);
+    CRELU_NAPI_CALL(env, napi_create_function(env, "reluFloat32", NAPI_AUTO_LENGTH, relu_float32,
+                                              NULL, &float32),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_create_function(env, "reluFloat64", NAPI_AUTO_LENGTH, relu_float64,
+                                              NULL, &float64),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat32", float32), NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat64", float64), NULL);
     CRELU_NAPI_CALL(env, napi_create_string_utf8(env, crelu_version_string(), NAPI_AUTO_LENGTH,
                                                  &version),
                     NULL);
@@ -84,6 +129,8 @@ NAPI_MODULE_INIT() {
         {"relu", NULL, NULL, NULL, NULL, relu_function, napi_enumerable, NULL},
         {"version", NULL, NULL, NULL, NULL, version, napi_enumerable, NULL},
         {"isa", NULL, NULL, NULL, NULL, isa, napi_enumerable, NULL},
+        /* What index.js builds the fast paths from; it does not re-export it. */
+        {"internal", NULL, NULL, NULL, NULL, internal, napi_default, NULL},
     };
     CRELU_NAPI_CALL(env,
                     napi_define_properties(env, exports, sizeof exported / sizeof exported[0],

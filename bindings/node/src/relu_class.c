@@ -133,15 +133,71 @@ static napi_value run_pass(napi_env env, napi_callback_info info, const pass *p)
     return operands.result;
 }
 
+/* The same pass once index.js has found the operands to be `type` arrays:
+ * `this` is checked as in every method, the operands by
+ * crelu_node__operands_typed, and anything it declines goes the checked
+ * way, so errors do not depend on which path saw the call. */
+static napi_value run_typed_pass(napi_env env, napi_callback_info info, const pass *p,
+                                 napi_typedarray_type type) {
+    size_t argc = 2;
+    napi_value args[2], self;
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, &self, NULL), NULL);
+    crelu_ctx *ctx = NULL;
+    crelu_node_operands operands;
+    const void *input = NULL;
+    void *result = NULL;
+    if (!open_context(env, self, p->where, &ctx)) {
+        return NULL;
+    }
+    switch (crelu_node__operands_typed(env, type, args[0], args[1], &operands, &input, &result)) {
+    case CRELU_NODE_TYPED_READY:
+        break;
+    case CRELU_NODE_TYPED_FAILED:
+        return NULL;
+    case CRELU_NODE_TYPED_DECLINED:
+        if (!crelu_node__operands_from_args(env, args[0], args[1], p->where, p->input_name,
+                                            &operands) ||
+            !open_context(env, self, p->where, &ctx) || /* as in run_pass */
+            !crelu_node__operands_data(env, &operands, &input, &result)) {
+            return NULL;
+        }
+        break;
+    }
+    int status = operands.type == napi_float32_array
+                     ? p->f32(ctx, input, result, operands.length)
+                     : p->f64(ctx, input, result, operands.length);
+    if (status != CRELU_OK) {
+        crelu_node__throw_status(env, status, p->where);
+        return NULL;
+    }
+    return operands.result;
+}
+
+static const pass forward_pass = {"ReLU.forward", "x", crelu_forward_f32, crelu_forward_f64};
+static const pass backward_pass = {"ReLU.backward", "d", crelu_backward_f32, crelu_backward_f64};
+
+static napi_value relu_forward_float32(napi_env env, napi_callback_info info) {
+    return run_typed_pass(env, info, &forward_pass, napi_float32_array);
+}
+
+static napi_value relu_forward_float64(napi_env env, napi_callback_info info) {
+    return run_typed_pass(env, info, &forward_pass, napi_float64_array);
+}
+
+static napi_value relu_backward_float32(napi_env env, napi_callback_info info) {
+    return run_typed_pass(env, info, &backward_pass, napi_float32_array);
+}
+
+static napi_value relu_backward_float64(napi_env env, napi_callback_info info) {
+    return run_typed_pass(env, info, &backward_pass, napi_float64_array);
+}
+
 static napi_value relu_forward(napi_env env, napi_callback_info info) {
-    static const pass forward = {"ReLU.forward", "x", crelu_forward_f32, crelu_forward_f64};
-    return run_pass(env, info, &forward);
+    return run_pass(env, info, &forward_pass);
 }
 
 static napi_value relu_backward(napi_env env, napi_callback_info info) {
-    static const pass backward = {"ReLU.backward", "d", crelu_backward_f32,
-                                  crelu_backward_f64};
-    return run_pass(env, info, &backward);
+    return run_pass(env, info, &backward_pass);
 }
 
 static napi_value relu_close(napi_env env, napi_callback_info info) {
@@ -167,12 +223,36 @@ static napi_value relu_closed(napi_env env, napi_callback_info info) {
     return closed;
 }
 
-bool crelu_node__define_relu_class(napi_env env, napi_value *constructor) {
+/* A symbol for a method index.js reaches and users need not see. */
+static bool internal_symbol(napi_env env, napi_value internal, const char *name,
+                            napi_value *symbol) {
+    napi_value description;
+    CRELU_NAPI_CALL(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &description),
+                    false);
+    CRELU_NAPI_CALL(env, napi_create_symbol(env, description, symbol), false);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, name, *symbol), false);
+    return true;
+}
+
+bool crelu_node__define_relu_class(napi_env env, napi_value internal, napi_value *constructor) {
+    napi_value forward_float32, forward_float64, backward_float32, backward_float64;
+    if (!internal_symbol(env, internal, "forwardFloat32", &forward_float32) ||
+        !internal_symbol(env, internal, "forwardFloat64", &forward_float64) ||
+        !internal_symbol(env, internal, "backwardFloat32", &backward_float32) ||
+        !internal_symbol(env, internal, "backwardFloat64", &backward_float64)) {
+        return false;
+    }
+    /* The typed methods are class methods, so V8 checks `this` before
+     * calling them (a signature), as it does for forward and backward. */
     const napi_property_descriptor properties[] = {
         {"forward", NULL, relu_forward, NULL, NULL, NULL, napi_default_method, NULL},
         {"backward", NULL, relu_backward, NULL, NULL, NULL, napi_default_method, NULL},
         {"close", NULL, relu_close, NULL, NULL, NULL, napi_default_method, NULL},
         {"closed", NULL, NULL, relu_closed, NULL, NULL, napi_configurable, NULL},
+        {NULL, forward_float32, relu_forward_float32, NULL, NULL, NULL, napi_default, NULL},
+        {NULL, forward_float64, relu_forward_float64, NULL, NULL, NULL, napi_default, NULL},
+        {NULL, backward_float32, relu_backward_float32, NULL, NULL, NULL, napi_default, NULL},
+        {NULL, backward_float64, relu_backward_float64, NULL, NULL, NULL, napi_default, NULL},
     };
     CRELU_NAPI_CALL(env,
                     napi_define_class(env, "ReLU", NAPI_AUTO_LENGTH, relu_constructor, NULL,
