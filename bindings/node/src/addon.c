@@ -3,24 +3,23 @@
  * with per-instance data, no mutable statics), so every worker thread that
  * requires it gets its own class. */
 #include "errors.h"
+#include "instance.h"
 #include "operands.h"
 #include "relu_class.h"
 
 #include <crelu.h>
 #include <stdlib.h>
 
-/* What this instance of the addon (one per main thread or worker) keeps.
- * Any state the addon grows goes here, never into a static. Today that is
- * the ReLU constructor, held by a reference independent of `exports`,
- * which user code may overwrite. */
-typedef struct addon_instance {
-    napi_ref relu_class;
-} addon_instance;
-
 static void free_instance(napi_env env, void *data, void *hint) {
     (void)hint;
-    addon_instance *instance = data;
-    (void)napi_delete_reference(env, instance->relu_class);
+    crelu_node_instance *instance = data;
+    if (instance->relu_class != NULL) {
+        (void)napi_delete_reference(env, instance->relu_class);
+    }
+    if (instance->slot_keeper != NULL) {
+        (void)napi_delete_reference(env, instance->slot_keeper);
+    }
+    crelu_node__slots_release(instance->slots); /* objects still alive keep it */
     free(instance);
 }
 
@@ -47,9 +46,10 @@ static napi_value relu_stateless(napi_env env, napi_callback_info info) {
     return operands.result;
 }
 
-/* relu(x, out?) once index.js has found x (and out, unless undefined) to
- * be `type` arrays; anything crelu_node__operands_typed declines goes the
- * checked way, with its errors. */
+/* index.js's fast relu(x, out?), once it has found x, and out unless
+ * undefined, to be `type` arrays. Operands crelu_node__operands_typed
+ * declines give undefined with nothing thrown, and index.js calls the
+ * checked relu, which raises the usual error. Runs no JS. */
 static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedarray_type type) {
     size_t argc = 2;
     napi_value args[2];
@@ -61,9 +61,8 @@ static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedar
     case CRELU_NODE_TYPED_READY:
         break;
     case CRELU_NODE_TYPED_FAILED:
-        return NULL;
     case CRELU_NODE_TYPED_DECLINED:
-        return relu_stateless(env, info);
+        return NULL;
     }
     int status = type == napi_float32_array ? crelu_relu_f32(input, result, operands.length)
                                             : crelu_relu_f64(input, result, operands.length);
@@ -103,11 +102,28 @@ NAPI_MODULE_INIT() {
     if (!check_library_version(env)) {
         return NULL;
     }
-    napi_value relu_class, relu_function, version, isa, internal, float32, float64;
-    CRELU_NAPI_CALL(env, napi_create_object(env, &internal), NULL);
-    if (!crelu_node__define_relu_class(env, internal, &relu_class)) {
+    crelu_node_instance *instance = calloc(1, sizeof *instance);
+    if (instance != NULL && (instance->slots = crelu_node__slots_create()) == NULL) {
+        free(instance);
+        instance = NULL;
+    }
+    if (instance == NULL) {
+        crelu_node__throw_status(env, CRELU_ERR_OUT_OF_MEMORY, "crelu");
         return NULL;
     }
+    if (napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
+        free_instance(env, instance, NULL);
+        crelu_node__throw_napi_failure(env, "napi_set_instance_data");
+        return NULL;
+    }
+    /* From here on Node-API frees `instance` with the environment. */
+
+    napi_value relu_class, relu_function, version, isa, internal, float32, float64;
+    CRELU_NAPI_CALL(env, napi_create_object(env, &internal), NULL);
+    if (!crelu_node__define_relu_class(env, instance, internal, &relu_class)) {
+        return NULL;
+    }
+    CRELU_NAPI_CALL(env, napi_create_reference(env, relu_class, 1, &instance->relu_class), NULL);
     CRELU_NAPI_CALL(env, napi_create_function(env, "relu", NAPI_AUTO_LENGTH, relu_stateless,
                                               NULL, &relu_function),
                     NULL);
@@ -136,22 +152,6 @@ NAPI_MODULE_INIT() {
                     napi_define_properties(env, exports, sizeof exported / sizeof exported[0],
                                            exported),
                     NULL);
-
-    addon_instance *instance = malloc(sizeof *instance);
-    if (instance == NULL) {
-        crelu_node__throw_status(env, CRELU_ERR_OUT_OF_MEMORY, "crelu");
-        return NULL;
-    }
-    if (napi_create_reference(env, relu_class, 1, &instance->relu_class) != napi_ok) {
-        free(instance);
-        crelu_node__throw_napi_failure(env, "napi_create_reference(ReLU)");
-        return NULL;
-    }
-    if (napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
-        free_instance(env, instance, NULL);
-        crelu_node__throw_napi_failure(env, "napi_set_instance_data");
-        return NULL;
-    }
     return exports;
 }
 #pragma GCC diagnostic pop
