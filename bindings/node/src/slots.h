@@ -3,7 +3,8 @@
  * passes it to the fast entry points, which find the object here in a few
  * instructions instead of napi_unwrap's property lookups. A slot that does
  * not name a live object finds NULL, so a forged one (only code that
- * bypasses index.js can pass one) cannot reach freed or foreign memory.
+ * bypasses index.js can pass one) reaches at most another live ReLU object
+ * of the same thread, never freed or foreign memory.
  *
  * The table is freed when its last user lets go: the addon instance and
  * every object in it each hold a reference, because Node-API does not
