@@ -68,6 +68,18 @@ test('bad elements anywhere in a long plain array raise the checked path\'s erro
   assertInvalidType(() => relu(sparse), /^relu: x\[0\] must be a number; got undefined$/);
 });
 
+test('a plain array too long to copy throws, and the process lives', () => {
+  // The copy is 32 GiB. Where it cannot be allocated, V8 throws a RangeError
+  // in JS (Node-API's napi_create_arraybuffer would abort the process);
+  // where it can, the hole at 0 is reported.
+  const x = [];
+  x.length = 2 ** 32 - 1;
+  for (const call of [() => relu(x), () => new ReLU().forward(x)]) {
+    assert.throws(call, (error) => (error.constructor === RangeError && /allocation failed/.test(error.message)) ||
+      (error.code === 'CRELU_ERR_INVALID_TYPE' && /x\[0\] must be a number; got undefined/.test(error.message)));
+  }
+});
+
 test('a Proxy of an array is not a plain array, as for the addon', () => {
   const proxy = new Proxy([1, 2], {});
   assertInvalidType(() => relu(proxy), /^relu: x must be a Float32Array, a Float64Array or an array of numbers; got an object$/);
