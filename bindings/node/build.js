@@ -14,7 +14,7 @@ const fs = require('fs');
 const path = require('path');
 
 const addon = path.join(__dirname, 'build', 'Release', 'crelu.node');
-const sources = ['addon.c', 'errors.c', 'operands.c', 'options.c', 'relu_class.c']
+const sources = ['addon.c', 'errors.c', 'operands.c', 'options.c', 'relu_class.c', 'slots.c']
   .map((name) => path.join(__dirname, 'src', name));
 
 function fail(message) {

@@ -1,4 +1,164 @@
 'use strict';
-// The addon does everything; this file only finds it. CMake installs it
-// here, and build.js (npm's install step) builds it here.
-module.exports = require('./build/Release/crelu.node');
+// The addon does the work; this file finds it (CMake installs it here, and
+// build.js, npm's install step, builds it here) and puts a thin dispatch in
+// front of it, for speed only. Node-API's own checks cost several times the
+// ReLU of a thousand elements; the JIT does the same checks here almost for
+// free:
+// - The object: each ReLU keeps its slot in the addon's table (slots.h) in
+//   a private field, which cannot be forged or inherited; the addon finds
+//   the context from it without napi_unwrap's property lookups.
+// - The operands: a typed array's own type name, read from its internal
+//   slot, picks the addon's entry point for Float32Array or Float64Array,
+//   which skips Node-API's test against each typed array kind in turn.
+// - A plain array of numbers is copied here into a Float64Array in one
+//   loop; Node-API reads one element per call.
+// Anything else (wrong types or sizes, bad elements, a closed object, a
+// foreign `this`) goes to the addon's checked entry points, which raise
+// every error, so errors read the same whichever way a call came in.
+const addon = require('./build/Release/crelu.node');
+const { isProxy } = require('node:util').types;
+
+const { ReLU, internal } = addon;
+const { apply } = Reflect;
+const FLOAT32 = 'Float32Array';
+const FLOAT64 = 'Float64Array';
+
+// Returns its argument from a base constructor, so that Slot's private
+// field is added to an object made elsewhere (the addon's constructor).
+class Base {
+  constructor(object) {
+    return object;
+  }
+}
+
+class Slot extends Base {
+  #slot;
+
+  constructor(object, slot) {
+    super(object);
+    this.#slot = slot;
+  }
+
+  // The slot of a ReLU object, -1 for anything else.
+  static of(object) {
+    return typeof object === 'object' && object !== null && #slot in object ? object.#slot : -1;
+  }
+}
+// The addon calls this for each new ReLU object (the object is not
+// reachable from JS before), and nothing else can: Slot stays in here.
+internal.setSlotKeeper((object, slot) => new Slot(object, slot));
+
+// A typed array's own type name, undefined for anything else. Read from the
+// object's internal slot: a prototype or `constructor` cannot fake it.
+const typedArrayName = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
+
+// The type of x when out is undefined or a typed array of the same type,
+// else undefined. Sizes are the addon's to check.
+function typedPair(x, out) {
+  const name = apply(typedArrayName, x, []);
+  return out === undefined || apply(typedArrayName, out, []) === name ? name : undefined;
+}
+
+// A result array for x, made here: several times cheaper than through
+// Node-API. A wrong `length` (an own property can shadow the getter) only
+// makes the fast entry point decline, and the checked one allocates.
+function newLike(x, Type) {
+  return new Type(x.length);
+}
+
+// What the addon reads as a plain array (napi_is_array: not a Proxy).
+function isPlainArray(x) {
+  return Array.isArray(x) && !isProxy(x);
+}
+
+// A plain array's elements as a Float64Array, each read once in index order
+// as the addon would read them; undefined at the first element that is not
+// a number, which the checked path then reads again and reports.
+function copyNumbers(array) {
+  const length = array.length;
+  const copy = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const value = array[i];
+    if (typeof value !== 'number') return undefined;
+    copy[i] = value;
+  }
+  return copy;
+}
+
+// The operands a fast entry point can take for (x, out), or undefined:
+// x itself, or a plain array's copy, which is also the result when there is
+// no out (it is private), and the fast entry point for their type.
+function fastOperands(x, out, float32, float64) {
+  let type = typedPair(x, out);
+  if (type === undefined && isPlainArray(x)) {
+    x = copyNumbers(x);
+    if (x === undefined) return undefined;
+    if (out === undefined) out = x;
+    type = typedPair(x, out);
+  }
+  if (type === FLOAT32) return [x, out, float32];
+  if (type === FLOAT64) return [x, out, float64];
+  return undefined;
+}
+
+// A ReLU method: the fast entry point when the operands suit it (it gives
+// undefined when anything else is wrong), else the checked method.
+function method(name, float32, float64, checked) {
+  return {
+    [name](x, out) {
+      const slot = Slot.of(this);
+      if (slot >= 0) {
+        const type = typedPair(x, out);
+        // The common case first, without fastOperands' array.
+        const fast = type === FLOAT32 ? float32(slot, x, out ?? newLike(x, Float32Array))
+          : type === FLOAT64 ? float64(slot, x, out ?? newLike(x, Float64Array)) : undefined;
+        if (fast !== undefined) return fast;
+        if (type === undefined) {
+          const operands = fastOperands(x, out, float32, float64);
+          if (operands !== undefined) {
+            const [input, result, entry] = operands;
+            const y = entry(slot, input, result);
+            if (y !== undefined) return y;
+            return apply(checked, this, [input, out]);
+          }
+        }
+      }
+      return apply(checked, this, [x, out]);
+    },
+  }[name];
+}
+
+const { prototype } = ReLU;
+for (const [name, float32, float64] of [
+  ['forward', internal.forwardFloat32, internal.forwardFloat64],
+  ['backward', internal.backwardFloat32, internal.backwardFloat64],
+]) {
+  // With the attributes of the addon's method it replaces.
+  Object.defineProperty(prototype, name, {
+    value: method(name, float32, float64, prototype[name]),
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+// relu(x, out?), dispatched as the methods are.
+function relu(x, out) {
+  const type = typedPair(x, out);
+  const fast = type === FLOAT32 ? internal.reluFloat32(x, out ?? newLike(x, Float32Array))
+    : type === FLOAT64 ? internal.reluFloat64(x, out ?? newLike(x, Float64Array)) : undefined;
+  if (fast !== undefined) return fast;
+  if (type === undefined) {
+    const operands = fastOperands(x, out, internal.reluFloat32, internal.reluFloat64);
+    if (operands !== undefined) {
+      const [input, result, entry] = operands;
+      const y = entry(input, result);
+      if (y !== undefined) return y;
+      return addon.relu(input, out);
+    }
+  }
+  return addon.relu(x, out);
+}
+
+module.exports = { ReLU, relu, version: addon.version, isa: addon.isa };

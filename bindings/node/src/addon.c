@@ -1,25 +1,25 @@
-/* The module: exports { ReLU, relu, version, isa }. Context-aware (NAPI_MODULE_INIT
+/* The module: exports { ReLU, relu, version, isa }, and `internal` (the fast
+ * entry points index.js dispatches to). Context-aware (NAPI_MODULE_INIT
  * with per-instance data, no mutable statics), so every worker thread that
  * requires it gets its own class. */
 #include "errors.h"
+#include "instance.h"
 #include "operands.h"
 #include "relu_class.h"
 
 #include <crelu.h>
 #include <stdlib.h>
 
-/* What this instance of the addon (one per main thread or worker) keeps.
- * Any state the addon grows goes here, never into a static. Today that is
- * the ReLU constructor, held by a reference independent of `exports`,
- * which user code may overwrite. */
-typedef struct addon_instance {
-    napi_ref relu_class;
-} addon_instance;
-
 static void free_instance(napi_env env, void *data, void *hint) {
     (void)hint;
-    addon_instance *instance = data;
-    (void)napi_delete_reference(env, instance->relu_class);
+    crelu_node_instance *instance = data;
+    if (instance->relu_class != NULL) {
+        (void)napi_delete_reference(env, instance->relu_class);
+    }
+    if (instance->slot_keeper != NULL) {
+        (void)napi_delete_reference(env, instance->slot_keeper);
+    }
+    crelu_node__slots_release(instance->slots); /* objects still alive keep it */
     free(instance);
 }
 
@@ -46,6 +46,41 @@ static napi_value relu_stateless(napi_env env, napi_callback_info info) {
     return operands.result;
 }
 
+/* index.js's fast relu(x, out?), once it has found x, and out unless
+ * undefined, to be `type` arrays. Operands crelu_node__operands_typed
+ * declines give undefined with nothing thrown, and index.js calls the
+ * checked relu, which raises the usual error. Runs no JS. */
+static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedarray_type type) {
+    size_t argc = 2;
+    napi_value args[2];
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL), NULL);
+    crelu_node_operands operands;
+    const void *input = NULL;
+    void *result = NULL;
+    switch (crelu_node__operands_typed(env, type, args[0], args[1], &operands, &input, &result)) {
+    case CRELU_NODE_TYPED_READY:
+        break;
+    case CRELU_NODE_TYPED_FAILED:
+    case CRELU_NODE_TYPED_DECLINED:
+        return NULL;
+    }
+    int status = type == napi_float32_array ? crelu_relu_f32(input, result, operands.length)
+                                            : crelu_relu_f64(input, result, operands.length);
+    if (status != CRELU_OK) {
+        crelu_node__throw_status(env, status, "relu");
+        return NULL;
+    }
+    return operands.result;
+}
+
+static napi_value relu_float32(napi_env env, napi_callback_info info) {
+    return relu_typed(env, info, napi_float32_array);
+}
+
+static napi_value relu_float64(napi_env env, napi_callback_info info) {
+    return relu_typed(env, info, napi_float64_array);
+}
+
 static bool check_library_version(napi_env env) {
     /* The addon was compiled against one header; a libcrelu.so.1 of another
      * major version loaded at run time would not keep its promises. */
@@ -67,13 +102,39 @@ NAPI_MODULE_INIT() {
     if (!check_library_version(env)) {
         return NULL;
     }
-    napi_value relu_class, relu_function, version, isa;
-    if (!crelu_node__define_relu_class(env, &relu_class)) {
+    crelu_node_instance *instance = calloc(1, sizeof *instance);
+    if (instance != NULL && (instance->slots = crelu_node__slots_create()) == NULL) {
+        free(instance);
+        instance = NULL;
+    }
+    if (instance == NULL) {
+        crelu_node__throw_status(env, CRELU_ERR_OUT_OF_MEMORY, "crelu");
         return NULL;
     }
+    if (napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
+        free_instance(env, instance, NULL);
+        crelu_node__throw_napi_failure(env, "napi_set_instance_data");
+        return NULL;
+    }
+    /* From here on Node-API frees `instance` with the environment. */
+
+    napi_value relu_class, relu_function, version, isa, internal, float32, float64;
+    CRELU_NAPI_CALL(env, napi_create_object(env, &internal), NULL);
+    if (!crelu_node__define_relu_class(env, instance, internal, &relu_class)) {
+        return NULL;
+    }
+    CRELU_NAPI_CALL(env, napi_create_reference(env, relu_class, 1, &instance->relu_class), NULL);
     CRELU_NAPI_CALL(env, napi_create_function(env, "relu", NAPI_AUTO_LENGTH, relu_stateless,
                                               NULL, &relu_function),
                     NULL);
+    CRELU_NAPI_CALL(env, napi_create_function(env, "reluFloat32", NAPI_AUTO_LENGTH, relu_float32,
+                                              NULL, &float32),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_create_function(env, "reluFloat64", NAPI_AUTO_LENGTH, relu_float64,
+                                              NULL, &float64),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat32", float32), NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat64", float64), NULL);
     CRELU_NAPI_CALL(env, napi_create_string_utf8(env, crelu_version_string(), NAPI_AUTO_LENGTH,
                                                  &version),
                     NULL);
@@ -84,27 +145,13 @@ NAPI_MODULE_INIT() {
         {"relu", NULL, NULL, NULL, NULL, relu_function, napi_enumerable, NULL},
         {"version", NULL, NULL, NULL, NULL, version, napi_enumerable, NULL},
         {"isa", NULL, NULL, NULL, NULL, isa, napi_enumerable, NULL},
+        /* What index.js builds the fast paths from; it does not re-export it. */
+        {"internal", NULL, NULL, NULL, NULL, internal, napi_default, NULL},
     };
     CRELU_NAPI_CALL(env,
                     napi_define_properties(env, exports, sizeof exported / sizeof exported[0],
                                            exported),
                     NULL);
-
-    addon_instance *instance = malloc(sizeof *instance);
-    if (instance == NULL) {
-        crelu_node__throw_status(env, CRELU_ERR_OUT_OF_MEMORY, "crelu");
-        return NULL;
-    }
-    if (napi_create_reference(env, relu_class, 1, &instance->relu_class) != napi_ok) {
-        free(instance);
-        crelu_node__throw_napi_failure(env, "napi_create_reference(ReLU)");
-        return NULL;
-    }
-    if (napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
-        free_instance(env, instance, NULL);
-        crelu_node__throw_napi_failure(env, "napi_set_instance_data");
-        return NULL;
-    }
     return exports;
 }
 #pragma GCC diagnostic pop

@@ -27,6 +27,27 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
                                     const char *where, const char *input_name,
                                     crelu_node_operands *operands);
 
+/* What crelu_node__operands_typed() found. */
+typedef enum crelu_node_typed {
+    CRELU_NODE_TYPED_READY,    /* operands and data pointers are set: make the C call */
+    CRELU_NODE_TYPED_DECLINED, /* not the common case: the checked path decides */
+    CRELU_NODE_TYPED_FAILED,   /* a JS exception is pending */
+} crelu_node_typed;
+
+/* The common call, after index.js found `input` to be a `type` array
+ * (napi_float32_array or napi_float64_array) and `out` undefined (a new
+ * array is made) or an array of the same type: one Node-API call per
+ * operand instead of the checked path's dozen. Sizes are checked here, in
+ * bytes, so a caller that misstates the type (only one that bypasses
+ * index.js can) reinterprets bytes but never reaches outside a buffer.
+ * Anything unexpected is declined without throwing: the checked path
+ * (crelu_node__operands_from_args) then raises the usual error. Runs no JS,
+ * so the pointers stay valid until the C call. */
+crelu_node_typed crelu_node__operands_typed(napi_env env, napi_typedarray_type type,
+                                            napi_value input, napi_value out,
+                                            crelu_node_operands *operands,
+                                            const void **input_data, void **result_data);
+
 /* The element pointers of an operands' input and result. Runs no JS. */
 bool crelu_node__operands_data(napi_env env, const crelu_node_operands *operands,
                                const void **input, void **result);

@@ -1,6 +1,7 @@
 #include "relu_class.h"
 
 #include "errors.h"
+#include "instance.h"
 #include "operands.h"
 #include "options.h"
 
@@ -10,6 +11,8 @@
 /* What napi_wrap attaches to each ReLU object. ctx is NULL once closed. */
 typedef struct relu_object {
     crelu_ctx *ctx;
+    crelu_node_slots *slots; /* the object's instance's table, */
+    uint32_t slot;           /* and its slot there (see slots.h) */
 } relu_object;
 
 /* Marks objects made by this constructor, so that a method called on any
@@ -23,6 +26,7 @@ static void finalize_relu(napi_env env, void *data, void *hint) {
     (void)hint;
     relu_object *object = data;
     crelu_destroy(object->ctx); /* NULL (closed) is a no-op */
+    crelu_node__slots_remove(object->slots, object->slot);
     free(object);
 }
 
@@ -58,11 +62,28 @@ static bool open_context(napi_env env, napi_value self, const char *where, crelu
     return true;
 }
 
+/* Hands the new object's slot to index.js's keeper, once it has one. */
+static bool keep_slot(napi_env env, const crelu_node_instance *instance, napi_value self,
+                      uint32_t slot) {
+    if (instance->slot_keeper == NULL) {
+        return true;
+    }
+    napi_value keeper, undefined, args[2];
+    CRELU_NAPI_CALL(env, napi_get_reference_value(env, instance->slot_keeper, &keeper), false);
+    CRELU_NAPI_CALL(env, napi_get_undefined(env, &undefined), false);
+    args[0] = self;
+    CRELU_NAPI_CALL(env, napi_create_uint32(env, slot, &args[1]), false);
+    CRELU_NAPI_CALL(env, napi_call_function(env, undefined, keeper, 2, args, NULL), false);
+    return true;
+}
+
 static napi_value relu_constructor(napi_env env, napi_callback_info info) {
     size_t argc = 1;
     napi_value options, self, new_target;
+    void *data;
     /* `options` reads as undefined when not passed. */
-    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &options, &self, NULL), NULL);
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &options, &self, &data), NULL);
+    const crelu_node_instance *instance = data;
     CRELU_NAPI_CALL(env, napi_get_new_target(env, info, &new_target), NULL);
     if (new_target == NULL) {
         crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
@@ -87,6 +108,13 @@ static napi_value relu_constructor(napi_env env, napi_callback_info info) {
         return NULL;
     }
     object->ctx = ctx;
+    object->slots = instance->slots;
+    if (!crelu_node__slots_add(object->slots, object, &object->slot)) {
+        crelu_destroy(ctx);
+        free(object);
+        crelu_node__throw_status(env, CRELU_ERR_OUT_OF_MEMORY, "new ReLU");
+        return NULL;
+    }
     if (napi_wrap(env, self, object, finalize_relu, NULL, NULL) != napi_ok) {
         crelu_node__throw_napi_failure(env, "napi_wrap(ReLU)");
         finalize_relu(env, object, NULL);
@@ -94,6 +122,9 @@ static napi_value relu_constructor(napi_env env, napi_callback_info info) {
     }
     /* From here on the finalizer owns `object`. */
     CRELU_NAPI_CALL(env, napi_type_tag_object(env, self, &relu_type_tag), NULL);
+    if (!keep_slot(env, instance, self, object->slot)) {
+        return NULL;
+    }
     return self;
 }
 
@@ -133,15 +164,91 @@ static napi_value run_pass(napi_env env, napi_callback_info info, const pass *p)
     return operands.result;
 }
 
+static const pass forward_pass = {"ReLU.forward", "x", crelu_forward_f32, crelu_forward_f64};
+static const pass backward_pass = {"ReLU.backward", "d", crelu_backward_f32, crelu_backward_f64};
+
+/* index.js's fast entry point for a pass: (slot, x, out) once it has found
+ * x, and out unless undefined, to be `type` arrays. The object comes from
+ * its slot, the operands from crelu_node__operands_typed. Anything else
+ * (no live object in the slot, a closed one, operands it declines) returns
+ * undefined with nothing thrown, and index.js calls the checked method,
+ * which raises the usual error: errors have one source. Runs no JS. */
+static napi_value run_slot_pass(napi_env env, napi_callback_info info, const pass *p,
+                                napi_typedarray_type type) {
+    size_t argc = 3;
+    napi_value args[3];
+    void *data;
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, &data), NULL);
+    const crelu_node_instance *instance = data;
+    uint32_t slot;
+    if (napi_get_value_uint32(env, args[0], &slot) != napi_ok) {
+        return NULL;
+    }
+    const relu_object *object = crelu_node__slots_get(instance->slots, slot);
+    if (object == NULL || object->ctx == NULL) {
+        return NULL;
+    }
+    crelu_node_operands operands;
+    const void *input = NULL;
+    void *result = NULL;
+    switch (crelu_node__operands_typed(env, type, args[1], args[2], &operands, &input, &result)) {
+    case CRELU_NODE_TYPED_READY:
+        break;
+    case CRELU_NODE_TYPED_FAILED:
+    case CRELU_NODE_TYPED_DECLINED:
+        return NULL;
+    }
+    int status = type == napi_float32_array
+                     ? p->f32(object->ctx, input, result, operands.length)
+                     : p->f64(object->ctx, input, result, operands.length);
+    if (status != CRELU_OK) {
+        crelu_node__throw_status(env, status, p->where);
+        return NULL;
+    }
+    return operands.result;
+}
+
+static napi_value forward_float32(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &forward_pass, napi_float32_array);
+}
+
+static napi_value forward_float64(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &forward_pass, napi_float64_array);
+}
+
+static napi_value backward_float32(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &backward_pass, napi_float32_array);
+}
+
+static napi_value backward_float64(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &backward_pass, napi_float64_array);
+}
+
+/* internal.setSlotKeeper(keep): from then on each new ReLU object is passed
+ * to keep(object, slot). Once only: index.js sets it as it loads. */
+static napi_value set_slot_keeper(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value keeper;
+    void *data;
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &keeper, NULL, &data), NULL);
+    crelu_node_instance *instance = data;
+    napi_valuetype kind;
+    CRELU_NAPI_CALL(env, napi_typeof(env, keeper, &kind), NULL);
+    if (kind != napi_function || instance->slot_keeper != NULL) {
+        crelu_node__throw(env, CRELU_NODE_ERROR, "CRELU_ERR_INVALID_ARGUMENT",
+                          "setSlotKeeper: a function, once");
+        return NULL;
+    }
+    CRELU_NAPI_CALL(env, napi_create_reference(env, keeper, 1, &instance->slot_keeper), NULL);
+    return NULL;
+}
+
 static napi_value relu_forward(napi_env env, napi_callback_info info) {
-    static const pass forward = {"ReLU.forward", "x", crelu_forward_f32, crelu_forward_f64};
-    return run_pass(env, info, &forward);
+    return run_pass(env, info, &forward_pass);
 }
 
 static napi_value relu_backward(napi_env env, napi_callback_info info) {
-    static const pass backward = {"ReLU.backward", "d", crelu_backward_f32,
-                                  crelu_backward_f64};
-    return run_pass(env, info, &backward);
+    return run_pass(env, info, &backward_pass);
 }
 
 static napi_value relu_close(napi_env env, napi_callback_info info) {
@@ -167,7 +274,19 @@ static napi_value relu_closed(napi_env env, napi_callback_info info) {
     return closed;
 }
 
-bool crelu_node__define_relu_class(napi_env env, napi_value *constructor) {
+/* Sets a function on `internal`. */
+static bool internal_function(napi_env env, napi_value internal, const char *name,
+                              napi_callback callback, crelu_node_instance *instance) {
+    napi_value function;
+    CRELU_NAPI_CALL(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, instance,
+                                              &function),
+                    false);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, name, function), false);
+    return true;
+}
+
+bool crelu_node__define_relu_class(napi_env env, crelu_node_instance *instance,
+                                   napi_value internal, napi_value *constructor) {
     const napi_property_descriptor properties[] = {
         {"forward", NULL, relu_forward, NULL, NULL, NULL, napi_default_method, NULL},
         {"backward", NULL, relu_backward, NULL, NULL, NULL, napi_default_method, NULL},
@@ -175,9 +294,13 @@ bool crelu_node__define_relu_class(napi_env env, napi_value *constructor) {
         {"closed", NULL, NULL, relu_closed, NULL, NULL, napi_configurable, NULL},
     };
     CRELU_NAPI_CALL(env,
-                    napi_define_class(env, "ReLU", NAPI_AUTO_LENGTH, relu_constructor, NULL,
+                    napi_define_class(env, "ReLU", NAPI_AUTO_LENGTH, relu_constructor, instance,
                                       sizeof properties / sizeof properties[0], properties,
                                       constructor),
                     false);
-    return true;
+    return internal_function(env, internal, "forwardFloat32", forward_float32, instance) &&
+           internal_function(env, internal, "forwardFloat64", forward_float64, instance) &&
+           internal_function(env, internal, "backwardFloat32", backward_float32, instance) &&
+           internal_function(env, internal, "backwardFloat64", backward_float64, instance) &&
+           internal_function(env, internal, "setSlotKeeper", set_slot_keeper, instance);
 }

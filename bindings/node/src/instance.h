@@ -1,0 +1,21 @@
+/* What one instance of the addon (one per main thread or worker) keeps.
+ * Any state the addon grows goes here, never into a static. It is the
+ * instance data, and the callback data of the functions that need it. */
+#ifndef CRELU_NODE_INSTANCE_H
+#define CRELU_NODE_INSTANCE_H
+
+#include "napi.h"
+#include "slots.h"
+
+typedef struct crelu_node_instance {
+    /* The ReLU constructor, held independently of `exports`, which user
+     * code may overwrite. */
+    napi_ref relu_class;
+    /* index.js's function that keeps a new object's slot in a private
+     * field (internal.setSlotKeeper); NULL until it is set. */
+    napi_ref slot_keeper;
+    /* The live ReLU objects by slot; one reference is the instance's. */
+    crelu_node_slots *slots;
+} crelu_node_instance;
+
+#endif /* CRELU_NODE_INSTANCE_H */
