@@ -178,7 +178,9 @@ class _Hooks:
                     hooks.in_flight.discard(address)
             return call
 
-        for table in (_relu._FORWARD, _relu._BACKWARD):
+        # Both ways to C: GIL released (big or non-ndarray inputs) and GIL
+        # held (small ndarrays, crelu._small).
+        for table in (_relu._FORWARD, _relu._BACKWARD, _relu._FORWARD_HELD, _relu._BACKWARD_HELD):
             for code, function in list(table.items()):
                 monkeypatch.setitem(table, code, hooked(function))
 

@@ -5,18 +5,23 @@ import math
 import numbers
 import threading
 
-from . import _buffers, _operands
+from . import _buffers, _operands, _small
 from ._errors import Error, error_for_status
-from ._library import LIB, ContextPointer
+from ._library import HELD, LIB, ContextPointer
 
 __all__ = ["ReLU", "relu"]
 
 _SAVE = {"x": 0, "mask": 1}  # CRELU_SAVE_X, CRELU_SAVE_MASK
 _GRAD = {"pytorch": 0, "cs231n": 1}  # CRELU_GRAD_PYTORCH, CRELU_GRAD_CS231N
 
+# Each C function twice: releasing the GIL (the general path), and keeping
+# it (HELD: small ndarrays, crelu._small). By dtype code.
 _FORWARD = {"f": LIB.crelu_forward_f32, "d": LIB.crelu_forward_f64}
 _BACKWARD = {"f": LIB.crelu_backward_f32, "d": LIB.crelu_backward_f64}
 _STATELESS = {"f": LIB.crelu_relu_f32, "d": LIB.crelu_relu_f64}
+_FORWARD_HELD = {"f": HELD.crelu_forward_f32, "d": HELD.crelu_forward_f64}
+_BACKWARD_HELD = {"f": HELD.crelu_backward_f32, "d": HELD.crelu_backward_f64}
+_STATELESS_HELD = {"f": HELD.crelu_relu_f32, "d": HELD.crelu_relu_f64}
 
 
 def _choice(option, value, choices):
@@ -76,7 +81,6 @@ class ReLU:
         # mid-call and closes this object must not deadlock on the lock that
         # thread already holds (see close()).
         self._lock = threading.RLock()
-        self._calls = 0  # calls in progress on the lock-holding thread
         self._doomed = None  # a context closed mid-call, freed when the call ends
         save_code = _choice("save", save, _SAVE)
         grad_code = _choice("grad", grad, _GRAD)
@@ -118,7 +122,7 @@ class ReLU:
         Returns `out`, or a new result of x's kind, shape and dtype (ndarray,
         array.array, memoryview, or nested lists of float).
         """
-        return self._call(_FORWARD, x, out, "x")
+        return self._call(_FORWARD, _FORWARD_HELD, x, out, "x")
 
     __call__ = forward
 
@@ -131,37 +135,57 @@ class ReLU:
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
-        return self._call(_BACKWARD, d, out, "d")
+        return self._call(_BACKWARD, _BACKWARD_HELD, d, out, "d")
 
-    def _call(self, function, value, out, name):
-        # The lock keeps another thread's close() out until C has returned
-        # (ctypes drops the GIL in C). Between taking the context and the C
-        # call, Python code allocates, so the collector can run a finalizer
-        # on this thread that closes this very object: close() then leaves
-        # the context to be freed here, after the call.
-        with self._lock:
-            ctx = self._open_ctx()
-            self._calls += 1
-            try:
-                return _run(function, (ctx,), value, out, name)
-            finally:
-                self._calls -= 1
-                if self._calls == 0 and self._doomed is not None:
-                    doomed, self._doomed = self._doomed, None
-                    LIB.crelu_destroy(doomed)
+    def _call(self, released, held, value, out, name):
+        """`released` and `held` are the C function by dtype code, GIL
+        released (any input) and GIL held (small ndarrays, crelu._small)."""
+        # The lock keeps another thread's close() and calls out until C has
+        # returned (the GIL is released for big calls). Between taking the
+        # context and the C call, Python code allocates, so the collector can
+        # run a finalizer on this thread that closes this very object: close()
+        # then leaves the context to _free_doomed().
+        lock = self._lock
+        lock.acquire()  # not `with`: a third cheaper, and this is every call
+        try:
+            ctx = self._ctx
+            if ctx is None:
+                self._open_ctx()  # raises
+            result = _small.call(held, ctx, value, out)
+            if result is None:
+                result = _run(released, (ctx,), value, out, name)
+            return result
+        finally:
+            lock.release()
+            if self._doomed is not None:
+                self._free_doomed()
 
     # -- lifetime ----------------------------------------------------------
 
     def close(self):
         """Frees the C context. Idempotent."""
+        # Only calls hold the lock while running Python, so if this thread
+        # holds it already, close() has interrupted a call on this thread (a
+        # finalizer, a signal handler), which may still pass the context to C.
+        interrupting = self._lock._is_owned()
         with self._lock:
             ctx, self._ctx = self._ctx, None
             if ctx is None:
                 return
-            if self._calls:
-                self._doomed = ctx  # a call on this thread still uses it
+            if interrupting:
+                self._doomed = ctx
             else:
                 LIB.crelu_destroy(ctx)
+
+    def _free_doomed(self):
+        """Frees a context that close() left to the interrupted call, once
+        that call, and any it was nested in, has returned."""
+        if self._lock._is_owned():
+            return  # still inside an outer call on this thread
+        with self._lock:
+            doomed, self._doomed = self._doomed, None
+        if doomed is not None:
+            LIB.crelu_destroy(doomed)
 
     @property
     def closed(self):
@@ -231,4 +255,7 @@ def relu(x, out=None):
 
     Takes and returns what ReLU.forward does; `out` may be x (in place).
     """
-    return _run(_STATELESS, (), x, out, "x")
+    result = _small.call(_STATELESS_HELD, None, x, out)
+    if result is None:
+        result = _run(_STATELESS, (), x, out, "x")
+    return result
