@@ -24,6 +24,7 @@ is an error, not a surprise.
 import array
 import ctypes
 import functools
+import itertools
 import numbers
 import sys
 
@@ -52,16 +53,18 @@ if _np is not None:
 class Operand:
     """An input ready for C: `data` exports a C-contiguous buffer of `count`
     elements of type `code` ('f' or 'd'); `shape` and `kind` say what to
-    give back."""
+    give back. `floats`, for a list of Python floats only, is that list
+    flattened: results equal to an input bit for bit reuse its object."""
 
-    __slots__ = ("data", "code", "shape", "count", "kind")
+    __slots__ = ("data", "code", "shape", "count", "kind", "floats")
 
-    def __init__(self, data, code, shape, count, kind):
+    def __init__(self, data, code, shape, count, kind, floats=None):
         self.data = data
         self.code = code
         self.shape = shape
         self.count = count
         self.kind = kind
+        self.floats = floats
 
     @property
     def dtype_name(self):
@@ -148,9 +151,43 @@ def _list_source(value, name):
         if not node:
             break
         node = node[0]
-    flat = array.array("d")
-    _flatten(value, shape, 0, (), name, flat)
-    return Operand(flat, "d", tuple(shape), len(flat), LIST)
+    flat, floats = _bulk_flat(value, shape)
+    if flat is None:
+        flat = array.array("d")
+        _flatten(value, shape, 0, (), name, flat)
+    return Operand(flat, "d", tuple(shape), len(flat), LIST, floats)
+
+
+# The leaves the bulk conversion takes: array.array('d') would also take
+# bool and anything with __float__, which the element-wise path refuses.
+_BULK_LEAVES = frozenset((float, int))
+
+
+def _bulk_flat(value, shape):
+    """(float64 values, the leaves if all are exact floats else None) of a
+    regular nesting of plain lists of floats and ints, converted by the
+    standard library in C (set, map, chain, array); (None, None) for anything
+    else (an empty row, a ragged row, a list subclass, another leaf type, an
+    int too big for a double): _flatten then walks it element by element and
+    raises its precise error, or converts it."""
+    rows = [value]
+    for size in shape[1:]:
+        rows = list(itertools.chain.from_iterable(rows))  # the next depth's rows
+        if size == 0 or set(map(type, rows)) != _LIST_ONLY or set(map(len, rows)) != {size}:
+            return None, None
+    leaves = value if len(shape) == 1 else list(itertools.chain.from_iterable(rows))
+    types = set(map(type, leaves))
+    if not _BULK_LEAVES.issuperset(types):
+        return None, None
+    try:
+        flat = array.array("d", leaves)
+    except OverflowError:
+        return None, None
+    return flat, (leaves if types == _FLOAT_ONLY else None)
+
+
+_FLOAT_ONLY = {float}
+_LIST_ONLY = {list}
 
 
 def _flatten(node, shape, depth, path, name, flat):
@@ -214,7 +251,8 @@ def _new_target(src):
         return array.array(code, [0.0]) * src.count, None
     if kind == BUFFER:
         return _new_memoryview(code, src.shape, src.count), None
-    return array.array("d", [0.0]) * src.count, functools.partial(_nested, shape=src.shape)
+    finish = functools.partial(_nested, shape=src.shape, source=src.data, floats=src.floats)
+    return array.array("d", [0.0]) * src.count, finish
 
 
 def _new_memoryview(code, shape, count):
@@ -229,8 +267,34 @@ def _new_memoryview(code, shape, count):
     return memoryview(bytearray(count * _ITEMSIZE[code])).cast(code, shape)
 
 
-def _nested(result, shape):
-    return _nest(result.tolist(), shape)
+def _nested(result, shape, source, floats):
+    if floats is None or _np is None:
+        return _nest(result.tolist(), shape)
+    return _nest(_reusing(result, source, floats), shape)
+
+
+_ZERO = 0.0
+
+
+def _reusing(result, source, floats):
+    """result.tolist(), with the input's own float object wherever the
+    result has its bits, and one shared 0.0 for every other +0.0.
+
+    ReLU keeps half its inputs as they are: reusing their objects avoids
+    making a million new floats for a million-element list, which costs
+    several times the C call and both conversions (the list comprehension
+    it replaces reuses them too). NumPy picks the objects in bulk."""
+    computed = _np.frombuffer(result, _np.int64)  # bits, compared exactly
+    changed = computed != _np.frombuffer(source, _np.int64)
+    zero = computed == 0  # +0.0 only: -0.0 has its sign bit
+    # The same objects, not copies; fromiter, unlike np.array, does not look
+    # into each element for a nested sequence.
+    values = _np.fromiter(floats, object, len(floats))
+    values[changed & zero] = _ZERO
+    made = _np.flatnonzero(changed & ~zero)
+    if made.size:
+        values[made] = _np.frombuffer(result, _np.float64)[made]
+    return values.tolist()
 
 
 def _nest(values, shape):
