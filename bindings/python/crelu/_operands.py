@@ -26,6 +26,7 @@ import ctypes
 import functools
 import itertools
 import numbers
+import operator
 import sys
 
 try:
@@ -283,18 +284,21 @@ def _reusing(result, source, floats):
     ReLU keeps half its inputs as they are: reusing their objects avoids
     making a million new floats for a million-element list, which costs
     several times the C call and both conversions (the list comprehension
-    it replaces reuses them too). NumPy picks the objects in bulk."""
+    it replaces reuses them too). NumPy finds the changed elements in bulk;
+    map picks each element's object in C, with no array of objects between
+    (memory that would be faulted in anew on every call)."""
     computed = _np.frombuffer(result, _np.int64)  # bits, compared exactly
     changed = computed != _np.frombuffer(source, _np.int64)
-    zero = computed == 0  # +0.0 only: -0.0 has its sign bit
-    # The same objects, not copies; fromiter, unlike np.array, does not look
-    # into each element for a nested sequence.
-    values = _np.fromiter(floats, object, len(floats))
-    values[changed & zero] = _ZERO
-    made = _np.flatnonzero(changed & ~zero)
+    made = _np.flatnonzero(changed & (computed != 0))  # +0.0 only: -0.0 has its sign bit
+    values = list(map(_pick, zip(floats, _repeat(_ZERO)), changed.view(_np.uint8).tobytes()))
     if made.size:
-        values[made] = _np.frombuffer(result, _np.float64)[made]
-    return values.tolist()
+        for i, value in zip(made.tolist(), _np.frombuffer(result, _np.float64)[made].tolist()):
+            values[i] = value
+    return values
+
+
+_pick = operator.getitem  # (input's object, 0.0)[changed]
+_repeat = itertools.repeat
 
 
 def _nest(values, shape):
