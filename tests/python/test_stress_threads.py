@@ -203,11 +203,17 @@ def ctypes_address(ctx):
     return ctypes.cast(ctx, ctypes.c_void_p).value
 
 
+# A small call (GIL held in C) and a big one (GIL released): CASES[2] has
+# 96 elements, CASES[8] 2^20.
+PATHS = pytest.mark.parametrize("case", [2, 8], ids=["small", "big"])
+
+
+@PATHS
 @pytest.mark.parametrize("how", ["close", "with"])
-def test_close_from_another_thread_waits_for_the_call_in_C(monkeypatch, how):
+def test_close_from_another_thread_waits_for_the_call_in_C(monkeypatch, how, case):
     # The call pauses inside the hooked C function for 0.3 s; close() on
     # another thread must not free the context during it.
-    options, x, d, y, dx = CASES[2]
+    options, x, d, y, dx = CASES[case]
     hooks = _Hooks(monkeypatch, inside=lambda: time.sleep(0.3))
     r = crelu.ReLU(**options)
     address = ctypes_address(r._ctx)
@@ -227,13 +233,14 @@ def test_close_from_another_thread_waits_for_the_call_in_C(monkeypatch, how):
     assert_same_bits(result["y"], y)
 
 
-def test_close_by_a_finalizer_on_the_calling_thread_mid_call(monkeypatch):
+@PATHS
+def test_close_by_a_finalizer_on_the_calling_thread_mid_call(monkeypatch, case):
     # The collector runs finalizers on whichever thread allocates. Here one
     # that closes `r` runs on the thread that is in r.forward, after it took
     # the context and before C (exactly where the hook runs gc.collect()).
     # The close must neither deadlock on the object's lock nor free the
     # context under the call; the call finishes, then the object is closed.
-    options, x, d, y, dx = CASES[0]
+    options, x, d, y, dx = CASES[case]
     r = crelu.ReLU(**options)
     address = ctypes_address(r._ctx)
 
