@@ -26,9 +26,9 @@ except ImportError:  # NumPy is optional: without it nothing is small
 __all__ = ["SMALL_COUNT", "call"]
 
 # At most this many elements run with the GIL held. Measured (bench/README.md,
-# "Python: GIL cut-off"): below it the pinning and the GIL hand-over cost more
-# than a tenth of the call; above it the call is long enough that other
-# Python threads should run meanwhile (16 Ki float32 is ~2 us of C work).
+# "Python: GIL cut-off"): up to here the C work (~2 us for 16 Ki float32) is
+# no longer than the 2-3 us the pinning and GIL hand-over cost; above it,
+# other Python threads should run while C works.
 SMALL_COUNT = 1 << 14
 
 # NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_ALIGNED and NPY_ARRAY_WRITEABLE from
