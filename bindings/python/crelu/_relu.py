@@ -49,6 +49,33 @@ def _run(function, head, x, out, name):
     return data if finish is None else finish(data)
 
 
+class _Context:
+    """Owns one crelu_ctx and frees it when the last reference goes: a call
+    keeps one in a local variable, so a close() during the call (from
+    another thread, or from a finalizer on this one) frees the context only
+    when the call returns.
+
+    `slot` holds the context's address for the small calls (GIL held), which
+    pass it to C as it is: ctypes reads it as it converts the arguments,
+    with the GIL held from there until C returns. A big call (GIL released)
+    empties it while C runs, so that a small call on another thread meanwhile
+    passes NULL, gets an error status back, and waits for the big call on the
+    lock instead."""
+
+    __slots__ = ("pointer", "slot")
+
+    def __init__(self, pointer):
+        self.pointer = pointer
+        self.slot = ctypes.c_void_p(ctypes.cast(pointer, ctypes.c_void_p).value)
+
+    def __del__(self):
+        # May run at interpreter shutdown, with module globals already gone.
+        try:
+            LIB.crelu_destroy(self.pointer)
+        except Exception:
+            pass
+
+
 class ReLU:
     """A ReLU layer, the way the seed's NumPy class and torch.nn.ReLU are used:
     ``y = r(x)`` remembers what backward needs, ``dx = r.backward(d)``.
@@ -67,21 +94,18 @@ class ReLU:
     Inputs and results: see forward(). Every computation is libcrelu's.
     Errors leave the object as it was: the last forward's state, the options,
     and any `out` are untouched, and the object stays usable.
-    Calls on one object are serialised by a lock; use one object per thread
-    for parallel work. close() frees the C context (also on `with` exit and
-    on garbage collection); a closed object raises ValueError. A close()
-    that interrupts a call on its own thread (from a finalizer or a signal
-    handler) closes the object at once and frees the context when that call
-    returns.
+    Calls on one object never run in C at the same time (small arrays hold
+    the GIL, others take a lock); use one object per thread for parallel
+    work. close() closes the object at once (also on `with` exit and on
+    garbage collection) and frees the C context when no call uses it any
+    more: a call in progress, on any thread or interrupted by a finalizer or
+    signal handler that closes the object, finishes first. A closed object
+    raises ValueError.
     """
 
     def __init__(self, *, save="x", grad="pytorch", negative_slope=0.0, max_value=None):
-        self._ctx = None
-        # Reentrant: a finalizer or signal handler that runs on a thread
-        # mid-call and closes this object must not deadlock on the lock that
-        # thread already holds (see close()).
-        self._lock = threading.RLock()
-        self._doomed = None  # a context closed mid-call, freed when the call ends
+        self._context = None
+        self._lock = threading.Lock()  # one big call at a time (see _locked)
         save_code = _choice("save", save, _SAVE)
         grad_code = _choice("grad", grad, _GRAD)
         slope = _real("negative_slope", negative_slope)
@@ -104,7 +128,7 @@ class ReLU:
         except BaseException:
             LIB.crelu_destroy(ctx)
             raise
-        self._ctx = ctx
+        self._context = _Context(ctx)
         self._options = (save, grad, slope, max_value if max_value is None else cap)
 
     # -- the layer ---------------------------------------------------------
@@ -122,7 +146,11 @@ class ReLU:
         Returns `out`, or a new result of x's kind, shape and dtype (ndarray,
         array.array, memoryview, or nested lists of float).
         """
-        return self._call(_FORWARD, _FORWARD_HELD, x, out, "x")
+        context = self._open_context()
+        result = _small.call(_FORWARD_HELD, context.slot, x, out)
+        if result is None:
+            result = self._locked(_FORWARD, context, x, out, "x")
+        return result
 
     __call__ = forward
 
@@ -135,85 +163,52 @@ class ReLU:
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
-        return self._call(_BACKWARD, _BACKWARD_HELD, d, out, "d")
+        context = self._open_context()
+        result = _small.call(_BACKWARD_HELD, context.slot, d, out)
+        if result is None:
+            result = self._locked(_BACKWARD, context, d, out, "d")
+        return result
 
-    def _call(self, released, held, value, out, name):
-        """`released` and `held` are the C function by dtype code, GIL
-        released (any input) and GIL held (small ndarrays, crelu._small)."""
-        # The lock keeps another thread's close() and calls out until C has
-        # returned (the GIL is released for big calls). Between taking the
-        # context and the C call, Python code allocates, so the collector can
-        # run a finalizer on this thread that closes this very object: close()
-        # then leaves the context to _free_doomed().
-        lock = self._lock
-        lock.acquire()  # not `with`: a third cheaper, and this is every call
-        try:
-            ctx = self._ctx
-            if ctx is None:
-                self._open_ctx()  # raises
-            result = _small.call(held, ctx, value, out)
-            if result is None:
-                result = _run(released, (ctx,), value, out, name)
-            return result
-        finally:
-            lock.release()
-            if self._doomed is not None:
-                self._free_doomed()
+    def _locked(self, functions, context, value, out, name):
+        """The general path (any input, GIL released in C), one call at a
+        time; also where a small call that got an error status comes to
+        raise it, or to wait for a big call it ran into."""
+        with self._lock:
+            slot = context.slot
+            address, slot.value = slot.value, None  # small calls wait meanwhile
+            try:
+                return _run(functions, (context.pointer,), value, out, name)
+            finally:
+                slot.value = address
 
     # -- lifetime ----------------------------------------------------------
 
     def close(self):
-        """Frees the C context. Idempotent."""
-        # Only calls hold the lock while running Python, so if this thread
-        # holds it already, close() has interrupted a call on this thread (a
-        # finalizer, a signal handler), which may still pass the context to C.
-        interrupting = self._lock._is_owned()
-        with self._lock:
-            ctx, self._ctx = self._ctx, None
-            if ctx is None:
-                return
-            if interrupting:
-                self._doomed = ctx
-            else:
-                LIB.crelu_destroy(ctx)
-
-    def _free_doomed(self):
-        """Frees a context that close() left to the interrupted call, once
-        that call, and any it was nested in, has returned."""
-        if self._lock._is_owned():
-            return  # still inside an outer call on this thread
-        with self._lock:
-            doomed, self._doomed = self._doomed, None
-        if doomed is not None:
-            LIB.crelu_destroy(doomed)
+        """Frees the C context (once no call uses it any more). Idempotent."""
+        self._context = None
 
     @property
     def closed(self):
-        return self._ctx is None
+        return self._context is None
+
+    @property
+    def _ctx(self):
+        """The ContextPointer, None once closed."""
+        context = self._context
+        return None if context is None else context.pointer
 
     def __enter__(self):
-        self._open_ctx()
+        self._open_context()
         return self
 
     def __exit__(self, *exc_info):
         self.close()
 
-    def __del__(self):
-        # May run at interpreter shutdown, with module globals already gone,
-        # or on an object whose __init__ raised before the context existed.
-        ctx = getattr(self, "_ctx", None)
-        if ctx is not None:
-            try:
-                LIB.crelu_destroy(ctx)
-            except Exception:
-                pass
-            self._ctx = None
-
-    def _open_ctx(self):
-        ctx = self._ctx
-        if ctx is None:
+    def _open_context(self):
+        context = self._context
+        if context is None:
             raise ValueError("operation on a closed ReLU")
-        return ctx
+        return context
 
     # A copy would share the C context and free it twice.
     def __reduce_ex__(self, protocol):

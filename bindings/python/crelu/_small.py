@@ -84,7 +84,8 @@ def call(functions, ctx, x, out):
     and C-contiguous, with at most SMALL_COUNT elements; `out` is None (the
     target is then a new array) or an exact ndarray of x's dtype and shape,
     aligned, C-contiguous and writeable. `functions` are HELD's, by dtype
-    code; `ctx` is None for the stateless ones.
+    code; `ctx` is None for the stateless ones, else a context's slot. A
+    context call that gets an error status returns None too.
     """
     if type(x) is not _NDARRAY:
         return None
@@ -113,8 +114,11 @@ def call(functions, ctx, x, out):
     target = _pointer_at(id(out) + _DATA_OFFSET)
     if ctx is None:
         status = function(source, target, count)
-    else:
-        status = function(ctx, source, target, count)
-    if status:
-        check_status(status, function)
-    return out
+        if status:
+            check_status(status, function)
+        return out
+    status = function(ctx, source, target, count)
+    # An error leaves everything as it was, so the general path can redo the
+    # call: it raises the error, or, if a big call had emptied the context's
+    # slot (crelu._relu._Context), it waits for it and succeeds.
+    return None if status else out
