@@ -146,7 +146,9 @@ class ReLU:
         Returns `out`, or a new result of x's kind, shape and dtype (ndarray,
         array.array, memoryview, or nested lists of float).
         """
-        context = self._open_context()
+        context = self._context
+        if context is None:
+            self._open_context()  # raises
         result = _small.call(_FORWARD_HELD, context.slot, x, out)
         if result is None:
             result = self._locked(_FORWARD, context, x, out, "x")
@@ -163,7 +165,9 @@ class ReLU:
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
-        context = self._open_context()
+        context = self._context
+        if context is None:
+            self._open_context()  # raises
         result = _small.call(_BACKWARD_HELD, context.slot, d, out)
         if result is None:
             result = self._locked(_BACKWARD, context, d, out, "d")
