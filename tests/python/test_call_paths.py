@@ -215,6 +215,23 @@ def test_list_results_have_the_arrays_bits_and_reuse_only_equal_inputs(variant):
             assert _bits([result]) == _bits([given])
 
 
+@pytest.mark.parametrize("variant", [VARIANTS[0], VARIANTS[1]], ids=lambda v: v.name)
+def test_long_lists_are_picked_right_in_every_chunk(variant):
+    from crelu import _operands
+
+    n = _operands._CHUNK * 5 // 2  # two whole chunks and a half one
+    x = np.random.default_rng(7).standard_normal(n)
+    x[::97] = -0.0
+    x[::101] = np.nan
+    given = x.tolist()
+    want = crelu.ReLU(**variant.options).forward(x)
+    got = crelu.ReLU(**variant.options).forward(given)
+    assert_same_bits(np.array(got), want)
+    kept = [i for i in range(n) if got[i] is given[i]]
+    assert len(kept) > n // 3  # the positives, at least
+    assert all(struct.pack("<d", got[i]) == struct.pack("<d", given[i]) for i in kept)
+
+
 def test_list_results_reuse_the_input_objects():
     x = [float(v) for v in np.linspace(0.5, 8.0, 16)]  # all kept as they are
     y = crelu.relu(x)

@@ -26,7 +26,6 @@ import ctypes
 import functools
 import itertools
 import numbers
-import operator
 import sys
 
 try:
@@ -252,8 +251,11 @@ def _new_target(src):
         return array.array(code, [0.0]) * src.count, None
     if kind == BUFFER:
         return _new_memoryview(code, src.shape, src.count), None
-    finish = functools.partial(_nested, shape=src.shape, source=src.data, floats=src.floats)
-    return array.array("d", [0.0]) * src.count, finish
+    if src.floats is not None and _np is not None:
+        # C writes over the converted input (exactly the same buffer, which
+        # libcrelu allows): one million-element array fewer to fault in.
+        return src.data, functools.partial(_reusing, shape=src.shape, floats=src.floats)
+    return array.array("d", [0.0]) * src.count, functools.partial(_nested, shape=src.shape)
 
 
 def _new_memoryview(code, shape, count):
@@ -268,37 +270,39 @@ def _new_memoryview(code, shape, count):
     return memoryview(bytearray(count * _ITEMSIZE[code])).cast(code, shape)
 
 
-def _nested(result, shape, source, floats):
-    if floats is None or _np is None:
-        return _nest(result.tolist(), shape)
-    return _nest(_reusing(result, source, floats), shape)
+def _nested(result, shape):
+    return _nest(result.tolist(), shape)
 
 
 _ZERO = 0.0
+_CHUNK = 1 << 16  # elements: a few hundred KiB of temporaries, reused
 
 
-def _reusing(result, source, floats):
-    """result.tolist(), with the input's own float object wherever the
-    result has its bits, and one shared 0.0 for every other +0.0.
+def _reusing(result, shape, floats):
+    """_nested(result, shape), with the input's own float object wherever
+    the result has its bits, and one shared 0.0 for every other +0.0.
 
     ReLU keeps half its inputs as they are: reusing their objects avoids
     making a million new floats for a million-element list, which costs
     several times the C call and both conversions (the list comprehension
-    it replaces reuses them too). NumPy finds the changed elements in bulk;
-    map picks each element's object in C, with no array of objects between
-    (memory that would be faulted in anew on every call)."""
+    it replaces reuses them too). C wrote over the converted input, so the
+    input's bits are converted again, a chunk at a time (reused memory:
+    fresh memory costs more than the conversion); NumPy finds the changed
+    elements and picks the objects."""
     computed = _np.frombuffer(result, _np.int64)  # bits, compared exactly
-    changed = computed != _np.frombuffer(source, _np.int64)
-    made = _np.flatnonzero(changed & (computed != 0))  # +0.0 only: -0.0 has its sign bit
-    values = list(map(_pick, zip(floats, _repeat(_ZERO)), changed.view(_np.uint8).tobytes()))
-    if made.size:
-        for i, value in zip(made.tolist(), _np.frombuffer(result, _np.float64)[made].tolist()):
-            values[i] = value
-    return values
-
-
-_pick = operator.getitem  # (input's object, 0.0)[changed]
-_repeat = itertools.repeat
+    values = []
+    for start in range(0, len(floats), _CHUNK):
+        given = floats[start:start + _CHUNK]
+        bits = computed[start:start + _CHUNK]
+        changed = bits != _np.frombuffer(array.array("d", given), _np.int64)
+        # The same objects, not copies (fromiter, unlike np.array, does not
+        # look into each one for a nested sequence).
+        objects = _np.fromiter(given, object, len(given))
+        objects[changed] = _ZERO
+        made = _np.flatnonzero(changed & (bits != 0))  # +0.0 only: -0.0 has its sign bit
+        objects[made] = bits[made].view(_np.float64)  # new floats, only these
+        values += objects.tolist()
+    return _nest(values, shape)
 
 
 def _nest(values, shape):
