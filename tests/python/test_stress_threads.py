@@ -1,8 +1,8 @@
 """ReLU objects, arrays and buffers under threads and the garbage collector.
 
-ctypes drops the GIL inside every C call, so another thread can run Python
-(close(), `del`, gc.collect(), resizing a buffer) while libcrelu is reading
-a context and the caller's memory. The binding must keep both alive until C
+ctypes drops the GIL inside every C call but the small ones (crelu._small),
+so another thread can run Python (close(), `del`, gc.collect(), resizing a
+buffer) while libcrelu is reading a context and the caller's memory. The binding must keep both alive until C
 returns. The hammer test checks results under that churn; the hooked tests
 below pause a call inside C on purpose, so each race happens every run.
 """
