@@ -1,9 +1,10 @@
-/* Per-call cost of a forward pass on 1,024 float32 elements through the C
- * API: the baseline the bindings' overhead scripts are compared with
- * (bench/binding_overhead.py).
+/* Per-call cost of libcrelu's float32 calls through the C API, on 16 and
+ * 1,024 elements: the baseline the bindings' overhead scripts are compared
+ * with (bench/binding_overhead.py).
  *
- * Prints tab-separated lines: language, what, median ns per call over 21
- * repeats of a timed loop. It reports; it asserts nothing. */
+ * Prints one tab-separated line per measurement (bench/README.md, "Binding
+ * overhead"): language, key, description, median ns per call over 21 repeats
+ * of a timed loop of about 10 ms. It reports; it asserts nothing. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +12,18 @@
 
 #include "crelu.h"
 
-enum { COUNT = 1024, REPEATS = 21, CALLS = 20000 };
+enum { MAX_COUNT = 1024, REPEATS = 21 };
+static const double LOOP_NS = 10e6;
 
-typedef int (*forward_call)(crelu_ctx *ctx, const float *x, float *y);
+typedef int (*relu_call)(crelu_ctx *ctx, const float *x, float *y, size_t n);
 
-static int context_forward(crelu_ctx *ctx, const float *x, float *y) {
-    return crelu_forward_f32(ctx, x, y, COUNT);
+static int context_forward(crelu_ctx *ctx, const float *x, float *y, size_t n) {
+    return crelu_forward_f32(ctx, x, y, n);
 }
 
-static int stateless_forward(crelu_ctx *ctx, const float *x, float *y) {
+static int stateless_forward(crelu_ctx *ctx, const float *x, float *y, size_t n) {
     (void)ctx;
-    return crelu_relu_f32(x, y, COUNT);
+    return crelu_relu_f32(x, y, n);
 }
 
 static double now_ns(void) {
@@ -35,28 +37,39 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double median_ns_per_call(forward_call call, crelu_ctx *ctx, const float *x, float *y) {
-    double per_call[REPEATS];
-    for (int i = 0; i < CALLS; i++) { /* warm-up */
-        call(ctx, x, y);
-    }
-    for (int r = 0; r < REPEATS; r++) {
-        double start = now_ns();
-        for (int i = 0; i < CALLS; i++) {
-            if (call(ctx, x, y) != CRELU_OK) {
-                fprintf(stderr, "crelu-overhead: forward failed\n");
-                exit(1);
-            }
+static double time_loop(relu_call call, crelu_ctx *ctx, const float *x, float *y, size_t n,
+                        long calls) {
+    double start = now_ns();
+    for (long i = 0; i < calls; i++) {
+        if (call(ctx, x, y, n) != CRELU_OK) {
+            fprintf(stderr, "crelu-overhead: a call failed\n");
+            exit(1);
         }
-        per_call[r] = (now_ns() - start) / CALLS;
+    }
+    return now_ns() - start;
+}
+
+/* The same scheme as the Python and Lua scripts: calibrate a loop to about
+ * LOOP_NS (which also warms up), then the median of REPEATS such loops. */
+static double median_ns_per_call(relu_call call, crelu_ctx *ctx, const float *x, float *y,
+                                 size_t n) {
+    long calls = 1000;
+    double elapsed;
+    while ((elapsed = time_loop(call, ctx, x, y, n, calls)) < LOOP_NS / 10) {
+        calls *= 10;
+    }
+    calls = (long)((double)calls * LOOP_NS / elapsed) + 1;
+    double per_call[REPEATS];
+    for (int r = 0; r < REPEATS; r++) {
+        per_call[r] = time_loop(call, ctx, x, y, n, calls) / (double)calls;
     }
     qsort(per_call, REPEATS, sizeof per_call[0], by_value);
     return per_call[REPEATS / 2];
 }
 
 int main(void) {
-    static float x[COUNT], y[COUNT];
-    for (int i = 0; i < COUNT; i++) {
+    static float x[MAX_COUNT], y[MAX_COUNT];
+    for (int i = 0; i < MAX_COUNT; i++) {
         x[i] = (float)(i % 7) - 3.0f;
     }
     crelu_ctx *ctx;
@@ -64,8 +77,15 @@ int main(void) {
         fprintf(stderr, "crelu-overhead: crelu_create failed\n");
         return 1;
     }
-    printf("c\tcrelu_forward_f32(ctx, x, y, n)\t%.1f\n", median_ns_per_call(context_forward, ctx, x, y));
-    printf("c\tcrelu_relu_f32(x, y, n) stateless\t%.1f\n", median_ns_per_call(stateless_forward, ctx, x, y));
+    static const size_t counts[] = {16, MAX_COUNT};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        size_t n = counts[i];
+        printf("c\tc.forward.%zu\tcrelu_forward_f32(ctx, x, y, %zu)\t%.1f\n", n, n,
+               median_ns_per_call(context_forward, ctx, x, y, n));
+        printf("c\tc.relu.%zu\tcrelu_relu_f32(x, y, %zu) stateless\t%.1f\n", n, n,
+               median_ns_per_call(stateless_forward, ctx, x, y, n));
+        fflush(stdout);
+    }
     crelu_destroy(ctx);
     return 0;
 }

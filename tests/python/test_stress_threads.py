@@ -1,8 +1,8 @@
 """ReLU objects, arrays and buffers under threads and the garbage collector.
 
-ctypes drops the GIL inside every C call, so another thread can run Python
-(close(), `del`, gc.collect(), resizing a buffer) while libcrelu is reading
-a context and the caller's memory. The binding must keep both alive until C
+ctypes drops the GIL inside every C call but the small ones (crelu._small),
+so another thread can run Python (close(), `del`, gc.collect(), resizing a
+buffer) while libcrelu is reading a context and the caller's memory. The binding must keep both alive until C
 returns. The hammer test checks results under that churn; the hooked tests
 below pause a call inside C on purpose, so each race happens every run.
 """
@@ -178,7 +178,9 @@ class _Hooks:
                     hooks.in_flight.discard(address)
             return call
 
-        for table in (_relu._FORWARD, _relu._BACKWARD):
+        # Both ways to C: GIL released (big or non-ndarray inputs) and GIL
+        # held (small ndarrays, crelu._small).
+        for table in (_relu._FORWARD, _relu._BACKWARD, _relu._FORWARD_HELD, _relu._BACKWARD_HELD):
             for code, function in list(table.items()):
                 monkeypatch.setitem(table, code, hooked(function))
 
@@ -201,11 +203,17 @@ def ctypes_address(ctx):
     return ctypes.cast(ctx, ctypes.c_void_p).value
 
 
+# A small call (GIL held in C) and a big one (GIL released): CASES[2] has
+# 96 elements, CASES[8] 2^20.
+PATHS = pytest.mark.parametrize("case", [2, 8], ids=["small", "big"])
+
+
+@PATHS
 @pytest.mark.parametrize("how", ["close", "with"])
-def test_close_from_another_thread_waits_for_the_call_in_C(monkeypatch, how):
+def test_close_from_another_thread_waits_for_the_call_in_C(monkeypatch, how, case):
     # The call pauses inside the hooked C function for 0.3 s; close() on
     # another thread must not free the context during it.
-    options, x, d, y, dx = CASES[2]
+    options, x, d, y, dx = CASES[case]
     hooks = _Hooks(monkeypatch, inside=lambda: time.sleep(0.3))
     r = crelu.ReLU(**options)
     address = ctypes_address(r._ctx)
@@ -225,13 +233,14 @@ def test_close_from_another_thread_waits_for_the_call_in_C(monkeypatch, how):
     assert_same_bits(result["y"], y)
 
 
-def test_close_by_a_finalizer_on_the_calling_thread_mid_call(monkeypatch):
+@PATHS
+def test_close_by_a_finalizer_on_the_calling_thread_mid_call(monkeypatch, case):
     # The collector runs finalizers on whichever thread allocates. Here one
     # that closes `r` runs on the thread that is in r.forward, after it took
     # the context and before C (exactly where the hook runs gc.collect()).
     # The close must neither deadlock on the object's lock nor free the
     # context under the call; the call finishes, then the object is closed.
-    options, x, d, y, dx = CASES[0]
+    options, x, d, y, dx = CASES[case]
     r = crelu.ReLU(**options)
     address = ctypes_address(r._ctx)
 

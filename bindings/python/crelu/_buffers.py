@@ -5,7 +5,8 @@ address of any exporter's memory, read-only ones included (ctypes'
 from_buffer refuses those), and holds an export for the length of the C
 call. That matters because ctypes releases the GIL during the call: while an
 export is held, another thread cannot resize or free the memory (array.array
-and bytearray refuse to resize, NumPy refuses to reallocate).
+and bytearray refuse to resize, NumPy refuses to reallocate). Small NumPy
+arrays do not come here: crelu._small calls C with the GIL held instead.
 """
 
 import ctypes

@@ -1,5 +1,9 @@
 """Finds libcrelu.so.1, loads it, and declares every function it exports.
 
+Two handles on the one library: LIB, a CDLL, releases the GIL for every
+call; HELD, a PyDLL over the same file, keeps it, for the compute calls that
+are too short for a GIL hand-over to pay (see crelu._small).
+
 Where it looks, in order:
   1. ``$CRELU_LIBRARY``, a path to the library. When set, it is the only
      candidate: an explicit override that silently fell back to some other
@@ -86,6 +90,32 @@ def _declare(lib):
             func.errcheck = raise_on_status
 
 
+# The compute functions HELD declares: the same signatures, and no errcheck,
+# whose Python call would cost as much as a small call's C work; the caller
+# checks the status with check_status instead.
+HELD_FUNCTIONS = [
+    f"crelu_{what}_{suffix}" for what in ("forward", "backward", "relu") for suffix in ("f32", "f64")
+]
+
+
+def _declare_held(held):
+    by_name = {name: (restype, argtypes) for name, restype, argtypes, _ in SIGNATURES}
+    for name in HELD_FUNCTIONS:
+        func = getattr(held, name)
+        restype, argtypes = by_name[name]
+        # The context as c_void_p, which takes the same ContextPointer
+        # objects: its conversion is a type check shorter than POINTER's.
+        func.restype = restype
+        func.argtypes = [ctypes.c_void_p if t is ContextPointer else t for t in argtypes]
+
+
+def check_status(status, func):
+    """Raises for a non-zero status returned by `func` (a HELD function)."""
+    if status:
+        reason = LIB.crelu_strerror(status).decode("utf-8", "replace")
+        raise error_for_status(status, func.__name__, reason)
+
+
 def _installed_path():
     """The library of the install this package is part of, or None when the
     package is not from a CMake install (a source tree, a wheel)."""
@@ -141,3 +171,6 @@ def load():
 
 
 LIB, LIBRARY_PATH = load()
+# dlopen of the same path returns the same loaded library: no second copy.
+HELD = ctypes.PyDLL(LIBRARY_PATH)
+_declare_held(HELD)

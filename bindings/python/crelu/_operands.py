@@ -24,6 +24,7 @@ is an error, not a surprise.
 import array
 import ctypes
 import functools
+import itertools
 import numbers
 import sys
 
@@ -52,16 +53,18 @@ if _np is not None:
 class Operand:
     """An input ready for C: `data` exports a C-contiguous buffer of `count`
     elements of type `code` ('f' or 'd'); `shape` and `kind` say what to
-    give back."""
+    give back. `floats`, for a list of Python floats only, is that list
+    flattened: results equal to an input bit for bit reuse its object."""
 
-    __slots__ = ("data", "code", "shape", "count", "kind")
+    __slots__ = ("data", "code", "shape", "count", "kind", "floats")
 
-    def __init__(self, data, code, shape, count, kind):
+    def __init__(self, data, code, shape, count, kind, floats=None):
         self.data = data
         self.code = code
         self.shape = shape
         self.count = count
         self.kind = kind
+        self.floats = floats
 
     @property
     def dtype_name(self):
@@ -148,9 +151,43 @@ def _list_source(value, name):
         if not node:
             break
         node = node[0]
-    flat = array.array("d")
-    _flatten(value, shape, 0, (), name, flat)
-    return Operand(flat, "d", tuple(shape), len(flat), LIST)
+    flat, floats = _bulk_flat(value, shape)
+    if flat is None:
+        flat = array.array("d")
+        _flatten(value, shape, 0, (), name, flat)
+    return Operand(flat, "d", tuple(shape), len(flat), LIST, floats)
+
+
+# The leaves the bulk conversion takes: array.array('d') would also take
+# bool and anything with __float__, which the element-wise path refuses.
+_BULK_LEAVES = frozenset((float, int))
+
+
+def _bulk_flat(value, shape):
+    """(float64 values, the leaves if all are exact floats else None) of a
+    regular nesting of plain lists of floats and ints, converted by the
+    standard library in C (set, map, chain, array); (None, None) for anything
+    else (an empty row, a ragged row, a list subclass, another leaf type, an
+    int too big for a double): _flatten then walks it element by element and
+    raises its precise error, or converts it."""
+    rows = [value]
+    for size in shape[1:]:
+        rows = list(itertools.chain.from_iterable(rows))  # the next depth's rows
+        if size == 0 or set(map(type, rows)) != _LIST_ONLY or set(map(len, rows)) != {size}:
+            return None, None
+    leaves = value if len(shape) == 1 else list(itertools.chain.from_iterable(rows))
+    types = set(map(type, leaves))
+    if not _BULK_LEAVES.issuperset(types):
+        return None, None
+    try:
+        flat = array.array("d", leaves)
+    except OverflowError:
+        return None, None
+    return flat, (leaves if types == _FLOAT_ONLY else None)
+
+
+_FLOAT_ONLY = {float}
+_LIST_ONLY = {list}
 
 
 def _flatten(node, shape, depth, path, name, flat):
@@ -214,6 +251,10 @@ def _new_target(src):
         return array.array(code, [0.0]) * src.count, None
     if kind == BUFFER:
         return _new_memoryview(code, src.shape, src.count), None
+    if src.floats is not None and _np is not None:
+        # C writes over the converted input (exactly the same buffer, which
+        # libcrelu allows): one million-element array fewer to fault in.
+        return src.data, functools.partial(_reusing, shape=src.shape, floats=src.floats)
     return array.array("d", [0.0]) * src.count, functools.partial(_nested, shape=src.shape)
 
 
@@ -231,6 +272,37 @@ def _new_memoryview(code, shape, count):
 
 def _nested(result, shape):
     return _nest(result.tolist(), shape)
+
+
+_ZERO = 0.0
+_CHUNK = 1 << 16  # elements: a few hundred KiB of temporaries, reused
+
+
+def _reusing(result, shape, floats):
+    """_nested(result, shape), with the input's own float object wherever
+    the result has its bits, and one shared 0.0 for every other +0.0.
+
+    ReLU keeps half its inputs as they are: reusing their objects avoids
+    making a million new floats for a million-element list, which costs
+    several times the C call and both conversions (the list comprehension
+    it replaces reuses them too). C wrote over the converted input, so the
+    input's bits are converted again, a chunk at a time (reused memory:
+    fresh memory costs more than the conversion); NumPy finds the changed
+    elements and picks the objects."""
+    computed = _np.frombuffer(result, _np.int64)  # bits, compared exactly
+    values = []
+    for start in range(0, len(floats), _CHUNK):
+        given = floats[start:start + _CHUNK]
+        bits = computed[start:start + _CHUNK]
+        changed = bits != _np.frombuffer(array.array("d", given), _np.int64)
+        # The same objects, not copies (fromiter, unlike np.array, does not
+        # look into each one for a nested sequence).
+        objects = _np.fromiter(given, object, len(given))
+        objects[changed] = _ZERO
+        made = _np.flatnonzero(changed & (bits != 0))  # +0.0 only: -0.0 has its sign bit
+        objects[made] = bits[made].view(_np.float64)  # new floats, only these
+        values += objects.tolist()
+    return _nest(values, shape)
 
 
 def _nest(values, shape):

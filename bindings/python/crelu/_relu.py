@@ -5,18 +5,23 @@ import math
 import numbers
 import threading
 
-from . import _buffers, _operands
+from . import _buffers, _operands, _small
 from ._errors import Error, error_for_status
-from ._library import LIB, ContextPointer
+from ._library import HELD, LIB, ContextPointer
 
 __all__ = ["ReLU", "relu"]
 
 _SAVE = {"x": 0, "mask": 1}  # CRELU_SAVE_X, CRELU_SAVE_MASK
 _GRAD = {"pytorch": 0, "cs231n": 1}  # CRELU_GRAD_PYTORCH, CRELU_GRAD_CS231N
 
+# Each C function twice: releasing the GIL (the general path), and keeping
+# it (HELD: small ndarrays, crelu._small). By dtype code.
 _FORWARD = {"f": LIB.crelu_forward_f32, "d": LIB.crelu_forward_f64}
 _BACKWARD = {"f": LIB.crelu_backward_f32, "d": LIB.crelu_backward_f64}
 _STATELESS = {"f": LIB.crelu_relu_f32, "d": LIB.crelu_relu_f64}
+_FORWARD_HELD = {"f": HELD.crelu_forward_f32, "d": HELD.crelu_forward_f64}
+_BACKWARD_HELD = {"f": HELD.crelu_backward_f32, "d": HELD.crelu_backward_f64}
+_STATELESS_HELD = {"f": HELD.crelu_relu_f32, "d": HELD.crelu_relu_f64}
 
 
 def _choice(option, value, choices):
@@ -44,6 +49,33 @@ def _run(function, head, x, out, name):
     return data if finish is None else finish(data)
 
 
+class _Context:
+    """Owns one crelu_ctx and frees it when the last reference goes: a call
+    keeps one in a local variable, so a close() during the call (from
+    another thread, or from a finalizer on this one) frees the context only
+    when the call returns.
+
+    `slot` holds the context's address for the small calls (GIL held), which
+    pass it to C as it is: ctypes reads it as it converts the arguments,
+    with the GIL held from there until C returns. A big call (GIL released)
+    empties it while C runs, so that a small call on another thread meanwhile
+    passes NULL, gets an error status back, and waits for the big call on the
+    lock instead."""
+
+    __slots__ = ("pointer", "slot")
+
+    def __init__(self, pointer):
+        self.pointer = pointer
+        self.slot = ctypes.c_void_p(ctypes.cast(pointer, ctypes.c_void_p).value)
+
+    def __del__(self):
+        # May run at interpreter shutdown, with module globals already gone.
+        try:
+            LIB.crelu_destroy(self.pointer)
+        except Exception:
+            pass
+
+
 class ReLU:
     """A ReLU layer, the way the seed's NumPy class and torch.nn.ReLU are used:
     ``y = r(x)`` remembers what backward needs, ``dx = r.backward(d)``.
@@ -62,22 +94,18 @@ class ReLU:
     Inputs and results: see forward(). Every computation is libcrelu's.
     Errors leave the object as it was: the last forward's state, the options,
     and any `out` are untouched, and the object stays usable.
-    Calls on one object are serialised by a lock; use one object per thread
-    for parallel work. close() frees the C context (also on `with` exit and
-    on garbage collection); a closed object raises ValueError. A close()
-    that interrupts a call on its own thread (from a finalizer or a signal
-    handler) closes the object at once and frees the context when that call
-    returns.
+    Calls on one object never run in C at the same time (small arrays hold
+    the GIL, others take a lock); use one object per thread for parallel
+    work. close() closes the object at once (also on `with` exit and on
+    garbage collection) and frees the C context when no call uses it any
+    more: a call in progress, on any thread or interrupted by a finalizer or
+    signal handler that closes the object, finishes first. A closed object
+    raises ValueError.
     """
 
     def __init__(self, *, save="x", grad="pytorch", negative_slope=0.0, max_value=None):
-        self._ctx = None
-        # Reentrant: a finalizer or signal handler that runs on a thread
-        # mid-call and closes this object must not deadlock on the lock that
-        # thread already holds (see close()).
-        self._lock = threading.RLock()
-        self._calls = 0  # calls in progress on the lock-holding thread
-        self._doomed = None  # a context closed mid-call, freed when the call ends
+        self._context = None
+        self._lock = threading.Lock()  # one big call at a time (see _locked)
         save_code = _choice("save", save, _SAVE)
         grad_code = _choice("grad", grad, _GRAD)
         slope = _real("negative_slope", negative_slope)
@@ -100,7 +128,7 @@ class ReLU:
         except BaseException:
             LIB.crelu_destroy(ctx)
             raise
-        self._ctx = ctx
+        self._context = _Context(ctx)
         self._options = (save, grad, slope, max_value if max_value is None else cap)
 
     # -- the layer ---------------------------------------------------------
@@ -118,7 +146,13 @@ class ReLU:
         Returns `out`, or a new result of x's kind, shape and dtype (ndarray,
         array.array, memoryview, or nested lists of float).
         """
-        return self._call(_FORWARD, x, out, "x")
+        context = self._context
+        if context is None:
+            self._open_context()  # raises
+        result = _small.call(_FORWARD_HELD, context.slot, x, out)
+        if result is None:
+            result = self._locked(_FORWARD, context, x, out, "x")
+        return result
 
     __call__ = forward
 
@@ -131,65 +165,54 @@ class ReLU:
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
-        return self._call(_BACKWARD, d, out, "d")
+        context = self._context
+        if context is None:
+            self._open_context()  # raises
+        result = _small.call(_BACKWARD_HELD, context.slot, d, out)
+        if result is None:
+            result = self._locked(_BACKWARD, context, d, out, "d")
+        return result
 
-    def _call(self, function, value, out, name):
-        # The lock keeps another thread's close() out until C has returned
-        # (ctypes drops the GIL in C). Between taking the context and the C
-        # call, Python code allocates, so the collector can run a finalizer
-        # on this thread that closes this very object: close() then leaves
-        # the context to be freed here, after the call.
+    def _locked(self, functions, context, value, out, name):
+        """The general path (any input, GIL released in C), one call at a
+        time; also where a small call that got an error status comes to
+        raise it, or to wait for a big call it ran into."""
         with self._lock:
-            ctx = self._open_ctx()
-            self._calls += 1
+            slot = context.slot
+            address, slot.value = slot.value, None  # small calls wait meanwhile
             try:
-                return _run(function, (ctx,), value, out, name)
+                return _run(functions, (context.pointer,), value, out, name)
             finally:
-                self._calls -= 1
-                if self._calls == 0 and self._doomed is not None:
-                    doomed, self._doomed = self._doomed, None
-                    LIB.crelu_destroy(doomed)
+                slot.value = address
 
     # -- lifetime ----------------------------------------------------------
 
     def close(self):
-        """Frees the C context. Idempotent."""
-        with self._lock:
-            ctx, self._ctx = self._ctx, None
-            if ctx is None:
-                return
-            if self._calls:
-                self._doomed = ctx  # a call on this thread still uses it
-            else:
-                LIB.crelu_destroy(ctx)
+        """Frees the C context (once no call uses it any more). Idempotent."""
+        self._context = None
 
     @property
     def closed(self):
-        return self._ctx is None
+        return self._context is None
+
+    @property
+    def _ctx(self):
+        """The ContextPointer, None once closed."""
+        context = self._context
+        return None if context is None else context.pointer
 
     def __enter__(self):
-        self._open_ctx()
+        self._open_context()
         return self
 
     def __exit__(self, *exc_info):
         self.close()
 
-    def __del__(self):
-        # May run at interpreter shutdown, with module globals already gone,
-        # or on an object whose __init__ raised before the context existed.
-        ctx = getattr(self, "_ctx", None)
-        if ctx is not None:
-            try:
-                LIB.crelu_destroy(ctx)
-            except Exception:
-                pass
-            self._ctx = None
-
-    def _open_ctx(self):
-        ctx = self._ctx
-        if ctx is None:
+    def _open_context(self):
+        context = self._context
+        if context is None:
             raise ValueError("operation on a closed ReLU")
-        return ctx
+        return context
 
     # A copy would share the C context and free it twice.
     def __reduce_ex__(self, protocol):
@@ -231,4 +254,7 @@ def relu(x, out=None):
 
     Takes and returns what ReLU.forward does; `out` may be x (in place).
     """
-    return _run(_STATELESS, (), x, out, "x")
+    result = _small.call(_STATELESS_HELD, None, x, out)
+    if result is None:
+        result = _run(_STATELESS, (), x, out, "x")
+    return result

@@ -1,0 +1,124 @@
+"""The short way to C for small NumPy arrays, the calls where the binding's
+fixed cost is most of the time.
+
+The general path (crelu._operands, crelu._buffers) takes any input and pins
+both buffers with a buffer export, because ctypes releases the GIL during
+the C call. For an exact ndarray of at most SMALL_COUNT elements this path
+instead calls libcrelu through a PyDLL handle, which keeps the GIL: no other
+thread runs until C returns, so nothing can resize or free the arrays, and
+no pinning is needed. Every call still checks what the general path checks
+(dtype, C-contiguity, alignment, writability, shape; C checks overlap), with
+a few attribute reads instead of a buffer export; nothing is remembered
+between calls. Anything it does not take (another type, a bad dtype, a
+strided or read-only out, a big array) returns None and goes the general
+way, which raises the usual errors.
+"""
+
+import ctypes
+
+from ._library import check_status
+
+try:
+    import numpy as _np
+except ImportError:  # NumPy is optional: without it nothing is small
+    _np = None
+
+__all__ = ["SMALL_COUNT", "call"]
+
+# At most this many elements run with the GIL held. Measured (bench/README.md,
+# "Python: GIL cut-off"): up to here the C work (~2 us for 16 Ki float32) is
+# no longer than the 2-3 us the pinning and GIL hand-over cost; above it,
+# other Python threads should run while C works.
+SMALL_COUNT = 1 << 14
+
+# NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_ALIGNED and NPY_ARRAY_WRITEABLE from
+# numpy/ndarraytypes.h, part of NumPy's C ABI: one read of flags.num tests
+# all three (checked against the named flags below).
+_C_CONTIGUOUS, _ALIGNED, _WRITEABLE = 0x1, 0x100, 0x400
+_READABLE = _C_CONTIGUOUS | _ALIGNED
+_WRITABLE = _READABLE | _WRITEABLE
+
+# An ndarray's data pointer is the first field after the object header
+# (PyArrayObject_fields.data, which every compiled NumPy extension reads
+# through PyArray_DATA). Reading it there costs a tenth of
+# __array_interface__, which builds a dict per call.
+_DATA_OFFSET = object.__basicsize__
+_pointer_at = ctypes.c_void_p.from_address
+
+
+def _layout_holds():
+    """Whether this NumPy's flags and data pointer are where this module
+    reads them, checked once on arrays made for the purpose. If not, the
+    small path is off and every call goes the general way."""
+    base = _np.zeros(8, _np.float32)
+    views = [base, base[1:], base[::2], _np.frombuffer(bytes(36), _np.float32, 8, 1), _np.zeros(())]
+    views[-1].setflags(write=False)
+    for view in views:
+        flags = view.flags
+        expected = (
+            (_C_CONTIGUOUS if flags.c_contiguous else 0)
+            | (_ALIGNED if flags.aligned else 0)
+            | (_WRITEABLE if flags.writeable else 0)
+        )
+        if flags.num & _WRITABLE != expected:
+            return False
+        if _pointer_at(id(view) + _DATA_OFFSET).value != view.__array_interface__["data"][0]:
+            return False
+    return True
+
+
+if _np is not None and _layout_holds():
+    _NDARRAY = _np.ndarray
+    _F32, _F64 = _np.dtype(_np.float32), _np.dtype(_np.float64)
+    _empty = _np.empty
+else:
+    _NDARRAY = None  # type(x) is None never holds: nothing is small
+
+
+def call(functions, ctx, x, out):
+    """``functions[code]([ctx,] x, target, count)`` for a small call, and
+    the target (`out`, or a new array); None if (x, out) is not small.
+
+    Small: x is an exact ndarray (no subclass, whose methods could run
+    Python and whose layout is its own) of native float32 or float64, aligned
+    and C-contiguous, with at most SMALL_COUNT elements; `out` is None (the
+    target is then a new array) or an exact ndarray of x's dtype and shape,
+    aligned, C-contiguous and writeable. `functions` are HELD's, by dtype
+    code; `ctx` is None for the stateless ones, else a context's slot. A
+    context call that gets an error status returns None too.
+    """
+    if type(x) is not _NDARRAY:
+        return None
+    dtype = x.dtype
+    if dtype is _F32:
+        function = functions["f"]
+    elif dtype is _F64:
+        function = functions["d"]
+    else:
+        return None  # other dtypes, and float32 in another byte order
+    count = x.size
+    if count > SMALL_COUNT or x.flags.num & _READABLE != _READABLE:
+        return None
+    if out is None:
+        out = _empty(x.shape, dtype)
+    elif (
+        type(out) is not _NDARRAY
+        or out.dtype is not dtype
+        or out.shape != x.shape
+        or out.flags.num & _WRITABLE != _WRITABLE
+    ):
+        return None
+    # c_void_p objects over the arrays' own data fields: ctypes reads the
+    # pointers at the call, with no int in between.
+    source = _pointer_at(id(x) + _DATA_OFFSET)
+    target = _pointer_at(id(out) + _DATA_OFFSET)
+    if ctx is None:
+        status = function(source, target, count)
+        if status:
+            check_status(status, function)
+        return out
+    status = function(ctx, source, target, count)
+    # An error leaves everything as it was, so the general path can redo the
+    # call: it raises the error, or, if a big call had emptied the context's
+    # slot (crelu._relu._Context), it waits for it and succeeds.
+    return None if status else out
