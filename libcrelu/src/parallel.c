@@ -2,8 +2,8 @@
  * shared by every context, serving one call at a time.
  *
  * A call is cut into chunks, dealt out as one contiguous range per thread;
- * a thread that has finished its own range steals chunks from the others'
- * (pthreadpool's scheme). When every thread runs, each does its share with
+ * a thread that has finished its own range steals half of another's
+ * (pthreadpool's scheme, with halves). When every thread runs, each does its share with
  * no contention; a worker that the OS has not scheduled holds up nothing:
  * the others take its chunks, and it costs at most the chunk it was
  * running.
@@ -113,28 +113,37 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t workers[MAX_WORKERS];
 static int started; /* workers running */
 
-/* Takes one chunk of job `number` from slot `slot`'s range, from the front
- * (the owner) or the back (a thief). Returns the chunk's index, or -1 when
- * the range is empty or belongs to another job. */
-static int64_t take_chunk(uint32_t number, uint32_t slot, int from_front) {
+/* Takes chunks from slot `slot`'s range of job `number`: one from the
+ * front (its owner), or the back half, rounded up (a thief). Sets [*first,
+ * *last) and returns 1, or returns 0 when the range is empty or belongs to
+ * another job. */
+static int take_chunks(uint32_t number, uint32_t slot, int owner, uint32_t *first,
+                       uint32_t *last) {
     _Atomic uint64_t *word = &ranges[slot].word;
     uint64_t seen = atomic_load_explicit(word, memory_order_acquire);
     for (;;) {
         const uint32_t begin = range_begin(seen), end = range_end(seen);
         if ((uint32_t)(seen >> (2 * RANGE_BITS)) != number || begin >= end) {
-            return -1;
+            return 0;
         }
-        const uint64_t next = from_front ? range_word(number, begin + 1u, end)
-                                         : range_word(number, begin, end - 1u);
-        if (atomic_compare_exchange_weak_explicit(word, &seen, next, memory_order_acquire,
+        const uint32_t split = owner ? begin + 1u : begin + (end - begin) / 2u;
+        const uint64_t left = owner ? range_word(number, split, end)
+                                    : range_word(number, begin, split);
+        if (atomic_compare_exchange_weak_explicit(word, &seen, left, memory_order_acquire,
                                                   memory_order_acquire)) {
-            return from_front ? begin : end - 1u;
+            *first = owner ? begin : split;
+            *last = owner ? split : end;
+            return 1;
         }
     }
 }
 
-/* Runs chunks of job `number` as thread `slot` until no range has any left;
- * wakes the caller if it sleeps and this thread finished the last chunk. */
+/* Runs chunks of job `number` as thread `slot`: its own range from the
+ * front; when that is empty, it steals the back half of another's, makes
+ * it its own range (so that others can steal from it in turn) and goes on,
+ * until no range has any left. Then counts what it ran into `done` (once:
+ * a counter the caller polls must not bounce between cores per chunk) and
+ * wakes the caller if it sleeps and this was the last. */
 static void run_chunks(uint32_t number, uint32_t slot) {
     /* Read before any chunk is taken; trusted only once one is (see job). */
     void (*const fn)(void *, size_t, size_t) = atomic_load_explicit(&job.fn, memory_order_relaxed);
@@ -146,17 +155,27 @@ static void run_chunks(uint32_t number, uint32_t slot) {
     if (slot >= slots || slots > MAX_SLOTS) {
         return;
     }
-    /* Its own range first, then the others', the next slot first. */
-    for (uint32_t k = 0; k < slots; k++) {
-        const uint32_t victim = (slot + k) % slots;
-        int64_t index;
-        while ((index = take_chunk(number, victim, k == 0)) >= 0) {
-            const size_t begin = (size_t)index * chunk;
+    uint32_t ran = 0;
+    for (;;) {
+        uint32_t first, last;
+        while (take_chunks(number, slot, 1, &first, &last)) {
+            const size_t begin = (size_t)first * chunk;
             fn(arg, begin, n - begin < chunk ? n : begin + chunk);
-            if (atomic_fetch_add(&job.done, 1) + 1 == chunks && atomic_load(&job.caller_parked)) {
-                futex_wake_all(&job.done);
-            }
+            ran++;
         }
+        uint32_t k = 1;
+        while (k < slots && !take_chunks(number, (slot + k) % slots, 0, &first, &last)) {
+            k++;
+        }
+        if (k == slots) {
+            break;
+        }
+        atomic_store_explicit(&ranges[slot].word, range_word(number, first, last),
+                              memory_order_release);
+    }
+    if (ran > 0 && atomic_fetch_add(&job.done, ran) + ran == chunks &&
+        atomic_load(&job.caller_parked)) {
+        futex_wake_all(&job.done);
     }
 }
 

@@ -85,7 +85,7 @@ static size_t pieces_worth(const crelu__tuning *tuning, size_t array_bytes, size
  * finishes early, or a worker the OS does not run, leaves at most a chunk
  * to wait for; and chunks touch at least MIN_CHUNK_BYTES, so that taking
  * one (a compare-and-swap) costs nothing measurable. */
-enum { CHUNKS_PER_THREAD = 32, MIN_CHUNK_BYTES = 8 << 10 };
+enum { CHUNKS_PER_THREAD = 32, MIN_CHUNK_BYTES = 32 << 10 };
 
 /* Runs `piece` over [0, n) on up to `threads` threads (0 = automatic), no
  * more than the call has pieces for. */

@@ -242,18 +242,6 @@ Test(threads, fewer_pieces_than_threads_start_one_worker_per_piece, .init = smal
     arrays_free(&a);
 }
 
-Test(threads, the_pool_stops_at_255_workers) {
-    /* Pieces of 1 KiB: a big call has thousands, and 1000 threads are asked for. */
-    static const crelu__tuning tiny_pieces = {512 * 1024, 1024};
-    crelu__tuning_override(&tiny_pieces);
-    const crelu__op op = op_of(&test_configs[0]);
-    arrays a = arrays_make(&test_f32, &op, BIG_N, 9);
-    const int before = thread_count();
-    check_context(&test_f32, &test_configs[0], 1000, &a, BIG_N);
-    cr_assert_eq(thread_count(), before + 255);
-    arrays_free(&a);
-}
-
 Test(threads, a_degenerate_tuning_still_gives_whole_results) {
     /* Pieces of 1 byte: less than one per array, and fewer elements than
      * threads asked for. Pieces are still whole multiples of 64 elements,
@@ -446,4 +434,11 @@ Test(threads, a_stalled_worker_holds_up_only_the_chunk_it_runs, .timeout = 30) {
     }
     cr_assert_eq(atomic_load(&job.on_worker), 1, "the worker ran %d chunks (the caller should "
                  "have taken all but the one it stalled in)", atomic_load(&job.on_worker));
+}
+
+Test(threads, the_pool_stops_at_255_workers) {
+    /* 1000 chunks and 1000 threads asked for. */
+    const int before = thread_count();
+    crelu__parallel_for(1000, 1000 * 64, 64, no_op_piece, NULL);
+    cr_assert_eq(thread_count(), before + 255);
 }
