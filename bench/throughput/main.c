@@ -1,7 +1,9 @@
 /* crelu-bench: throughput of libcrelu's forward and backward passes next to
- * memcpy, a streaming copy, an inlined loop and oneDNN, for n = 2^4..2^26
- * and both dtypes, in one run. Prints tables and an acceptance summary,
- * and writes a CSV with --csv. It reports; it asserts nothing.
+ * the copy ceiling (memcpy on one thread, memcpy and a streaming copy on the
+ * library's default thread count), an inlined loop and oneDNN, for
+ * n = 2^4..2^26 and both dtypes, in one run. Prints tables and an
+ * acceptance summary, and writes a CSV with --csv. It reports; it asserts
+ * nothing.
  *
  *   crelu-bench [--csv FILE] [--from K] [--to K] [--dtype f32|f64|both]
  *
@@ -24,6 +26,9 @@
 static const bench_row_group *const groups[] = {
     &bench_crelu_rows,
     &bench_copy_rows,
+#ifdef CRELU_BENCH_OPENMP
+    &bench_parallel_copy_rows,
+#endif
     &bench_naive_rows,
 #ifdef CRELU_BENCH_ONEDNN
     &bench_onednn_rows,
@@ -36,6 +41,12 @@ static const char *const onednn_note = NULL;
 #else
 static const char *const onednn_note =
     "oneDNN not found at configure time (Debian: libdnnl-dev); its rows are absent";
+#endif
+#ifdef CRELU_BENCH_OPENMP
+static const char *const openmp_note = NULL;
+#else
+static const char *const openmp_note =
+    "built without OpenMP: no parallel copies, so no copy ceiling and no ratio_to_copy";
 #endif
 
 typedef struct options {
@@ -98,6 +109,7 @@ static void print_header(FILE *out) {
         }
     }
     if (onednn_note) fprintf(out, "%s\n", onednn_note);
+    if (openmp_note) fprintf(out, "%s\n", openmp_note);
     double load[3];
     if (getloadavg(load, 3) == 3) {
         fprintf(out, "load average at the start: %.2f %.2f %.2f (other work on these cores "
@@ -105,9 +117,11 @@ static void print_header(FILE *out) {
     }
     fprintf(out, "stream_copy: %s non-temporal stores; compiler: gcc %s\n",
             __builtin_cpu_supports("avx") ? "AVX" : "SSE2", __VERSION__);
-    fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each >= 2 ms, the "
-                 "rows' repeats interleaved; threads \"auto\" = the library's choice "
-                 "(crelu_set_num_threads 0)\n\n",
+    fprintf(out, "copy ceiling: the best of memcpy (1 thread), memcpy_mt and stream_copy_mt; "
+                 "ratio_to_copy is a row's GB/s over it\n");
+    fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each an untimed "
+                 "call then >= 2 ms of calls back to back (hot), the rows' repeats interleaved; "
+                 "threads \"auto\" = the library's choice (crelu_set_num_threads 0)\n\n",
             BENCH_MAX_REPEATS);
 }
 
@@ -179,6 +193,7 @@ static int measure_size(bench_job base, int say_absent, bench_results *results) 
         if (t->row->teardown) t->row->teardown(&t->job);
         if (status == 0) status = bench_results_add(results, r);
     }
+    if (status == 0) status = bench_results_add_ceiling(results, base.dtype, base.n);
     return status;
 }
 
