@@ -1,9 +1,9 @@
 /* crelu-bench: throughput of libcrelu's forward and backward passes next to
  * the copy ceiling (memcpy on one thread, memcpy and a streaming copy on the
  * library's default thread count), an inlined loop and oneDNN, for
- * n = 2^4..2^26 and both dtypes, in one run. Prints tables and an
- * acceptance summary, and writes a CSV with --csv. It reports; it asserts
- * nothing.
+ * n = 2^4..2^26 and both dtypes, in one run; then libcrelu alongside
+ * oneDNN's OpenMP at 2^20 and 2^24 (f32). Prints tables and an acceptance
+ * summary, and writes a CSV with --csv. It reports; it asserts nothing.
  *
  *   crelu-bench [--csv FILE] [--from K] [--to K] [--dtype f32|f64|both]
  *
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "acceptance.h"
+#include "alongside.h"
 #include "crelu.h"
 #include "data.h"
 #include "measure.h"
@@ -48,6 +49,10 @@ static const char *const openmp_note = NULL;
 static const char *const openmp_note =
     "built without OpenMP: no parallel copies, so no copy ceiling and no ratio_to_copy";
 #endif
+
+/* The sizes of the alongside-OpenMP measurement (f32). */
+static const int alongside_log2[] = {20, 24};
+enum { ALONGSIDE_COUNT = sizeof alongside_log2 / sizeof alongside_log2[0] };
 
 typedef struct options {
     const char *csv;
@@ -227,8 +232,22 @@ int main(int argc, char **argv) {
         return 1;
     }
     bench_results results = {0};
-    if ((o.f32 && sweep(&o, &buffers, BENCH_F32, &results) != 0) ||
-        (o.f64 && sweep(&o, &buffers, BENCH_F64, &results) != 0)) {
+    bench_alongside alongside[ALONGSIDE_COUNT];
+    size_t alongside_count = 0;
+    if (o.f32 && sweep(&o, &buffers, BENCH_F32, &results) != 0) {
+        fprintf(stderr, "crelu-bench: out of memory\n");
+        return 1;
+    }
+    /* Right after the f32 sweep: its inputs are still in the buffers. */
+    for (size_t i = 0; o.f32 && i < ALONGSIDE_COUNT; i++) {
+        int k = alongside_log2[i];
+        if (k < o.from || k > o.to) continue;
+        fprintf(stderr, "crelu-bench: f32 n=2^%d alongside OpenMP\n", k);
+        bench_job job = {.dtype = BENCH_F32, .n = (size_t)1 << k, .x = buffers.x,
+                         .dy = buffers.dy, .y = buffers.y, .dx = buffers.dx};
+        bench_measure_alongside(job, &alongside[alongside_count++]);
+    }
+    if (o.f64 && sweep(&o, &buffers, BENCH_F64, &results) != 0) {
         fprintf(stderr, "crelu-bench: out of memory\n");
         return 1;
     }
@@ -240,7 +259,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "crelu-bench: cannot write %s: %s\n", o.csv, strerror(errno));
         status = 1;
     }
-    bench_print_acceptance(stdout, &results, onednn_note == NULL);
+    bench_print_alongside(stdout, alongside, alongside_count);
+    bench_print_acceptance(stdout, &results, alongside, alongside_count, onednn_note == NULL);
     free(results.items);
     return status;
 }
