@@ -7,6 +7,7 @@
 
 #include "data.h"
 
+#ifdef CRELU_BENCH_ONEDNN
 enum {
     LOOPS = 11,            /* per kind of pair, the two kinds' loops alternating */
     MIN_PAIRS = 4,         /* timed pairs per loop ... */
@@ -93,10 +94,6 @@ static void summarize(pair_kind *k, bench_pairs *out) {
 void bench_measure_alongside(bench_job base, bench_alongside *out) {
     *out = (bench_alongside){.n = base.n, .with_crelu = {.second = "crelu"},
                              .with_onednn = {.second = "oneDNN"}};
-#ifndef CRELU_BENCH_ONEDNN
-    out->absent = "built without oneDNN (Debian: libdnnl-dev)";
-    return;
-#else
     const bench_row *onednn = find_row(&bench_onednn_rows, "onednn_forward");
     const bench_row *crelu = find_row(&bench_crelu_rows, "forward");
     /* The first call reads x and writes y; the second reads x and writes
@@ -148,8 +145,13 @@ void bench_measure_alongside(bench_job base, bench_alongside *out) {
     }
     onednn->teardown(&opener);
     onednn->teardown(&onednn_job);
-#endif
 }
+#else
+void bench_measure_alongside(bench_job base, bench_alongside *out) {
+    *out = (bench_alongside){.n = base.n,
+                             .absent = "built without oneDNN (Debian: libdnnl-dev)"};
+}
+#endif /* CRELU_BENCH_ONEDNN */
 
 static int log2_of(size_t n) {
     int k = 0;
