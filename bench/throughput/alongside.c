@@ -54,7 +54,7 @@ typedef struct pair_kind {
 
 /* One loop: an untimed pair (so the timed ones are hot), then `pairs`
  * pairs, each call timed, nothing in between. */
-static void run_loop(pair_kind *k, size_t pairs, int keep) {
+static void run_loop(pair_kind *k, size_t pairs) {
     k->first_row->run(k->first, 1);
     k->second_row->run(k->second, 1);
     for (size_t p = 0; p < pairs; p++) {
@@ -63,12 +63,10 @@ static void run_loop(pair_kind *k, size_t pairs, int keep) {
         double t1 = now_ns();
         k->second_row->run(k->second, 1);
         double t2 = now_ns();
-        if (keep) {
-            k->first_ns[k->count] = t1 - t0;
-            k->second_ns[k->count] = t2 - t1;
-            k->pair_ns[k->count] = t2 - t0;
-            k->count++;
-        }
+        k->first_ns[k->count] = t1 - t0;
+        k->second_ns[k->count] = t2 - t1;
+        k->pair_ns[k->count] = t2 - t0;
+        k->count++;
     }
 }
 
@@ -122,20 +120,22 @@ void bench_measure_alongside(bench_job base, bench_alongside *out) {
             {onednn, onednn, &opener, &onednn_job, samples + 3 * most, samples + 4 * most,
              samples + 5 * most, 0},
         };
-        /* Pairs per loop from one untimed loop of each kind. */
+        /* Pairs per loop from a first loop of each kind, its pairs'
+         * median (one stall on a busy machine must not set it), then
+         * thrown away. */
         double longest = 0;
         for (int i = 0; i < 2; i++) {
-            double start = now_ns();
-            run_loop(&kinds[i], MIN_PAIRS, 0);
-            double per_pair = (now_ns() - start) / (MIN_PAIRS + 1);
+            run_loop(&kinds[i], MIN_PAIRS);
+            double per_pair = median(kinds[i].pair_ns, kinds[i].count);
             longest = per_pair > longest ? per_pair : longest;
+            kinds[i].count = 0;
             settle();
         }
         size_t pairs = (size_t)(LOOP_NS / longest);
         pairs = pairs < MIN_PAIRS ? MIN_PAIRS : pairs > MAX_PAIRS ? MAX_PAIRS : pairs;
         for (int loop = 0; loop < LOOPS; loop++) {
             for (int i = 0; i < 2; i++) {
-                run_loop(&kinds[i], pairs, 1);
+                run_loop(&kinds[i], pairs);
                 settle();
             }
         }
