@@ -2,7 +2,7 @@
 
 #include <stdio.h>
 
-enum { TEXT_WIDTH = 70 };
+enum { TEXT_WIDTH = 72 };
 
 /* One line: a value and its bound. `at_least` is 1 for ">=", 0 for "<=". */
 static void item(FILE *out, const char *text, double value, int at_least, double bound) {
@@ -87,7 +87,7 @@ static void against_ceiling(FILE *out, const bench_results *list, bench_dtype dt
     char text[96];
     snprintf(text, sizeof text, "2. %s %s / copy ceiling", bench_dtype_name(dtype), what);
     sweep_print(out, &s, text, from, to, bound,
-                "not in this run, or no ceiling (the copies need OpenMP)");
+                "not in this run, or no copy ceiling: see the header");
 }
 
 /* Item 3: time of a (oneDNN, crelu) pair over a (oneDNN, oneDNN) pair. */
