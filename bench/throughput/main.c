@@ -1,5 +1,5 @@
 /* crelu-bench: throughput of libcrelu's forward and backward passes next to
- * the copy ceiling (memcpy on one thread, memcpy and a streaming copy on the
+ * the copy ceiling (memcpy and a streaming copy, on one thread and on the
  * library's default thread count), an inlined loop and oneDNN, for
  * n = 2^4..2^26 and both dtypes, in one run; then libcrelu alongside
  * oneDNN's OpenMP at 2^20 and 2^24 (f32). Prints tables and an acceptance
@@ -122,7 +122,7 @@ static void print_header(FILE *out) {
     }
     fprintf(out, "stream_copy: %s non-temporal stores; compiler: gcc %s\n",
             __builtin_cpu_supports("avx") ? "AVX" : "SSE2", __VERSION__);
-    fprintf(out, "copy ceiling: the best of memcpy (1 thread), memcpy_mt and stream_copy_mt; "
+    fprintf(out, "copy ceiling: the best of memcpy, stream_copy (1 thread), memcpy_mt, stream_copy_mt; "
                  "ratio_to_copy is a row's GB/s over it\n");
     fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each an untimed "
                  "call then >= 2 ms of calls back to back (hot), the rows' repeats interleaved; "

@@ -38,8 +38,7 @@ static int log2_of(size_t n) {
 static void print_table(FILE *out, const bench_results *list, bench_dtype dtype, const columns *c,
                         int ratios) {
     fprintf(out, "%s, %s\n", bench_dtype_name(dtype),
-            ratios ? "ratio_to_copy: GB/s over the copy ceiling (the best of memcpy, memcpy_mt, "
-                     "stream_copy_mt)"
+            ratios ? "ratio_to_copy: GB/s over the copy ceiling (the best of the four copies)"
                    : "GB/s (median)");
     fprintf(out, "%-6s", "n");
     for (size_t k = 0; k < c->count; k++) fprintf(out, " %7s", c->label[k]);

@@ -65,8 +65,6 @@ static void run_stream_copy(bench_job *job, size_t calls) {
 static const bench_row rows[] = {
     {.what = "memcpy", .label = "memcpy", .threads = "1",
      .arrays_moved = 2, .moves_mask = 0, .output = BENCH_WRITES_Y_COPY, .run = run_memcpy},
-    /* Not part of the ceiling (the issue's ceiling is memcpy here and the
-     * two parallel copies); kept to show what streaming alone gives. */
     {.what = "stream_copy", .label = "stream", .threads = "1",
      .arrays_moved = 2, .moves_mask = 0, .output = BENCH_WRITES_Y_COPY, .run = run_stream_copy},
 };
