@@ -7,12 +7,12 @@ enum { TEXT_WIDTH = 72 };
 /* One line: a value and its bound. `at_least` is 1 for ">=", 0 for "<=". */
 static void item(FILE *out, const char *text, double value, int at_least, double bound) {
     int meets = at_least ? value >= bound : value <= bound;
-    fprintf(out, "  %-*s %6.3f   %s %.2f   %s\n", TEXT_WIDTH, text, value, at_least ? ">=" : "<=",
+    fprintf(out, "  %-*s %7.3f   %s %.2f   %s\n", TEXT_WIDTH, text, value, at_least ? ">=" : "<=",
             bound, meets ? "ok" : "MISS");
 }
 
 static void not_measured(FILE *out, const char *text, const char *why) {
-    fprintf(out, "  %-*s %6s   (%s)\n", TEXT_WIDTH, text, "n/a", why);
+    fprintf(out, "  %-*s %7s   (%s)\n", TEXT_WIDTH, text, "n/a", why);
 }
 
 /* A value per n, and where it falls below its bound. */
@@ -101,7 +101,7 @@ static void alongside_item(FILE *out, const bench_alongside *list, size_t count,
         if (a->absent != NULL) {
             not_measured(out, text, a->absent);
         } else if (a->with_crelu.failed || a->with_onednn.failed) {
-            fprintf(out, "  %-*s %6s   <= 1.00   MISS\n", TEXT_WIDTH, text, "FAIL");
+            fprintf(out, "  %-*s %7s   <= 1.00   MISS\n", TEXT_WIDTH, text, "FAIL");
         } else {
             item(out, text, a->with_crelu.pair_ns / a->with_onednn.pair_ns, 0, 1.0);
         }
@@ -115,7 +115,7 @@ void bench_print_acceptance(FILE *out, const bench_results *list, const bench_al
     const char *why = have_onednn ? "f32 2^10..2^26 not in this run"
                                   : "built without oneDNN (Debian: libdnnl-dev)";
     fprintf(out, "acceptance, issue 10 (medians of this run; reported, not asserted)\n");
-    fprintf(out, "  %-*s %6s   %-7s  %s\n", TEXT_WIDTH, "item", "value", "bound", "");
+    fprintf(out, "  %-*s %7s   %-7s\n", TEXT_WIDTH, "item", "value", "bound");
     against_onednn(out, list, "forward", "onednn_forward", "1. f32 forward speed / oneDNN forward",
                    why);
     against_onednn(out, list, "backward_x", "onednn_backward",
