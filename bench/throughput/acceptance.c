@@ -31,16 +31,17 @@ static void note_below(sweep *s, int k, const char *how) {
     }
 }
 
-/* Adds one n. A row that failed (an error or a wrong result) counts as 0,
- * so it shows as a MISS, never as a gap. */
-static void sweep_add(sweep *s, int k, int failed, double value, double bound) {
-    if (failed) value = 0;
+/* Adds one n. A row that failed (an error or a wrong result), or one with
+ * nothing to compare with (`why` says what), counts as 0, so it shows as a
+ * MISS, never as a gap. */
+static void sweep_add(sweep *s, int k, const char *why, double value, double bound) {
+    if (why != NULL) value = 0;
     if (s->measured == 0 || value < s->worst) {
         s->worst = value;
         s->worst_log2 = k;
     }
     s->measured++;
-    if (value < bound) note_below(s, k, failed ? " (FAIL)" : "");
+    if (value < bound) note_below(s, k, why != NULL ? why : "");
 }
 
 /* The item's line (worst value, at which n) and the list of every n below
@@ -70,7 +71,7 @@ static void against_onednn(FILE *out, const bench_results *list, const char *our
         const bench_result *a = bench_results_find(list, BENCH_F32, n, ours);
         const bench_result *b = bench_results_find(list, BENCH_F32, n, theirs);
         if (a == NULL || b == NULL || b->failed) continue; /* oneDNN's failure is not ours */
-        sweep_add(&s, k, a->failed, b->median_ns / a->median_ns, 1.0);
+        sweep_add(&s, k, a->failed ? " (FAIL)" : NULL, b->median_ns / a->median_ns, 1.0);
     }
     sweep_print(out, &s, text, 10, 26, 1.0, why_missing);
 }
@@ -81,13 +82,13 @@ static void against_ceiling(FILE *out, const bench_results *list, bench_dtype dt
     sweep s = {.expected = to - from + 1};
     for (int k = from; k <= to; k++) {
         const bench_result *r = bench_results_find(list, dtype, (size_t)1 << k, what);
-        if (r == NULL || (!r->failed && r->ratio_to_copy <= 0)) continue; /* no ceiling here */
-        sweep_add(&s, k, r->failed, r->ratio_to_copy, bound);
+        if (r == NULL) continue;
+        const char *why = r->failed ? " (FAIL)" : r->ratio_to_copy <= 0 ? " (no ceiling)" : NULL;
+        sweep_add(&s, k, why, r->ratio_to_copy, bound);
     }
     char text[96];
     snprintf(text, sizeof text, "2. %s %s / copy ceiling", bench_dtype_name(dtype), what);
-    sweep_print(out, &s, text, from, to, bound,
-                "not in this run, or no copy ceiling: see the header");
+    sweep_print(out, &s, text, from, to, bound, "not in this run");
 }
 
 /* Item 3: time of a (oneDNN, crelu) pair over a (oneDNN, oneDNN) pair. */

@@ -55,6 +55,8 @@ static void print_table(FILE *out, const bench_results *list, bench_dtype dtype,
                 fprintf(out, " %7s", "-");
             } else if (r->failed) {
                 fprintf(out, " %7s", "FAIL");
+            } else if (ratios && r->ratio_to_copy <= 0) {
+                fprintf(out, " %7s", "-"); /* no ceiling at this n */
             } else {
                 fprintf(out, ratios ? " %7.2f" : " %7.1f", ratios ? r->ratio_to_copy : r->gbps);
             }
