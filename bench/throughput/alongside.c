@@ -176,7 +176,8 @@ static void print_pairs(FILE *out, size_t n, const bench_pairs *p) {
             p->second_ns / 1e3, p->pair_ns / 1e3, p->pairs);
 }
 
-void bench_print_alongside(FILE *out, const bench_alongside *list, size_t count) {
+void bench_print_alongside(FILE *out, const bench_alongside *list, size_t count,
+                           const bench_results *results) {
     if (count == 0) return;
     fprintf(out, "f32, alongside OpenMP: loops of pairs of calls, nothing between the calls "
                  "(oneDNN's libgomp workers and the pool's may still spin); medians in us\n");
@@ -190,6 +191,11 @@ void bench_print_alongside(FILE *out, const bench_alongside *list, size_t count)
         }
         print_pairs(out, a->n, &a->with_crelu);
         print_pairs(out, a->n, &a->with_onednn);
+        const bench_result *alone = bench_results_find(results, BENCH_F32, a->n, "onednn_forward");
+        if (alone != NULL && !alone->failed) {
+            fprintf(out, "2^%-4d %-28s %10.1f   (hot, alone: the sweep's median)\n", log2_of(a->n),
+                    "oneDNN fwd alone", alone->median_ns / 1e3);
+        }
     }
     fputc('\n', out);
 }

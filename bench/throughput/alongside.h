@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "result.h"
 #include "row.h"
 
 /* One kind of pair: medians over every timed pair of the run. */
@@ -32,6 +33,10 @@ typedef struct bench_alongside {
  * out->absent says why when it could not run. */
 void bench_measure_alongside(bench_job base, bench_alongside *out);
 
-void bench_print_alongside(FILE *out, const bench_alongside *list, size_t count);
+/* The pairs, and under them the sweep's median of onednn_forward alone at
+ * the same n (from `results`), to tell a neighbour's effect from a stall
+ * of the whole machine. */
+void bench_print_alongside(FILE *out, const bench_alongside *list, size_t count,
+                           const bench_results *results);
 
 #endif /* BENCH_ALONGSIDE_H */

@@ -122,8 +122,8 @@ static void print_header(FILE *out) {
     }
     fprintf(out, "stream_copy: %s non-temporal stores; compiler: gcc %s\n",
             __builtin_cpu_supports("avx") ? "AVX" : "SSE2", __VERSION__);
-    fprintf(out, "copy ceiling: the best of memcpy, stream_copy (1 thread), memcpy_mt, stream_copy_mt; "
-                 "ratio_to_copy is a row's GB/s over it\n");
+    fprintf(out, "copy ceiling: the best of memcpy, stream_copy (1 thread), memcpy_mt, "
+                 "stream_copy_mt; ratio_to_copy is a row's GB/s over it\n");
     fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each an untimed "
                  "call then >= 2 ms of calls back to back (hot), the rows' repeats interleaved; "
                  "threads \"auto\" = the library's choice (crelu_set_num_threads 0)\n\n",
@@ -259,7 +259,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "crelu-bench: cannot write %s: %s\n", o.csv, strerror(errno));
         status = 1;
     }
-    bench_print_alongside(stdout, alongside, alongside_count);
+    bench_print_alongside(stdout, alongside, alongside_count, &results);
     bench_print_acceptance(stdout, &results, alongside, alongside_count, onednn_note == NULL);
     free(results.items);
     return status;
