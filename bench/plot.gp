@@ -14,19 +14,22 @@ whats(d) = system(sprintf("awk -F, 'NR > 1 && $1 == \"%s\" && !seen[$3]++ {print
 # One row's (n, GB/s) points, in order of n.
 points(d, w) = sprintf("< awk -F, '$1 == \"%s\" && $3 == \"%s\" {print $2, $6}' %s", d, w, csv)
 # A dash per family: libcrelu solid, copies dashed, the naive loop dotted,
-# oneDNN dash-dot, NumPy and PyTorch long dashes.
-family(w) = (w eq "memcpy" || w eq "stream_copy") ? 2 : \
+# oneDNN dash-dot, NumPy and PyTorch long dashes. The copy ceiling (the best
+# of the four copies, what ratio_to_copy divides by) is the one thick black
+# line.
+family(w) = (w eq "copy_ceiling") ? 6 : (strstrt(w, "memcpy") || strstrt(w, "copy")) ? 2 : \
             strstrt(w, "naive") ? 3 : strstrt(w, "onednn") ? 4 : \
             (strstrt(w, "numpy") || strstrt(w, "torch")) ? 5 : 1
-width(w) = family(w) == 1 ? 2.5 : 1.5
+width(w) = family(w) == 6 ? 4 : family(w) == 1 ? 2.5 : 1.5
+dash(w) = family(w) == 6 ? 1 : family(w)
 
-# Twenty distinct colours; gnuplot's default cycle repeats after eight.
+# Twenty distinct colours, none black; gnuplot's default cycle repeats after
+# eight.
 array colours[20] = ["#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442", "#0072b2", \
-                     "#e51e10", "#000000", "#808080", "#c71585", "#2e8b57", "#ff7f50", \
+                     "#e51e10", "#556b2f", "#808080", "#c71585", "#2e8b57", "#ff7f50", \
                      "#4169e1", "#8b4513", "#00ced1", "#ff1493", "#6b8e23", "#b8860b", \
                      "#1e90ff", "#a52a2a"]
-do for [i=1:20] { set linetype i lc rgb colours[i] }
-set linetype cycle 20
+colour(w, i) = w eq "copy_ceiling" ? "#000000" : colours[(i - 1) % 20 + 1]
 
 set terminal pngcairo size 1400,1500 font "sans,11"
 set output png
@@ -54,7 +57,8 @@ do for [d in "f32 f64"] {
     if (words(w) > 0) {
         set title d." (".(d eq "f32" ? "float32" : "float64").")"
         plot for [i=1:words(w)] points(d, word(w, i)) using 1:2 \
-             title word(w, i) lw width(word(w, i)) dt family(word(w, i)) pt 7 ps 0.6
+             title word(w, i) lw width(word(w, i)) dt dash(word(w, i)) \
+             lc rgb colour(word(w, i), i) pt 7 ps 0.6
     }
 }
 unset multiplot

@@ -1,7 +1,9 @@
 /* crelu-bench: throughput of libcrelu's forward and backward passes next to
- * memcpy, a streaming copy, an inlined loop and oneDNN, for n = 2^4..2^26
- * and both dtypes, in one run. Prints tables and an acceptance summary,
- * and writes a CSV with --csv. It reports; it asserts nothing.
+ * the copy ceiling (memcpy and a streaming copy, on one thread and on the
+ * library's default thread count), an inlined loop and oneDNN, for
+ * n = 2^4..2^26 and both dtypes, in one run; then libcrelu alongside
+ * oneDNN's OpenMP at 2^20 and 2^24 (f32). Prints tables and an acceptance
+ * summary, and writes a CSV with --csv. It reports; it asserts nothing.
  *
  *   crelu-bench [--csv FILE] [--from K] [--to K] [--dtype f32|f64|both]
  *
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "acceptance.h"
+#include "alongside.h"
 #include "crelu.h"
 #include "data.h"
 #include "measure.h"
@@ -24,6 +27,9 @@
 static const bench_row_group *const groups[] = {
     &bench_crelu_rows,
     &bench_copy_rows,
+#ifdef CRELU_BENCH_OPENMP
+    &bench_parallel_copy_rows,
+#endif
     &bench_naive_rows,
 #ifdef CRELU_BENCH_ONEDNN
     &bench_onednn_rows,
@@ -37,6 +43,16 @@ static const char *const onednn_note = NULL;
 static const char *const onednn_note =
     "oneDNN not found at configure time (Debian: libdnnl-dev); its rows are absent";
 #endif
+#ifdef CRELU_BENCH_OPENMP
+static const char *const openmp_note = NULL;
+#else
+static const char *const openmp_note =
+    "built without OpenMP: no parallel copies, so no copy ceiling and no ratio_to_copy";
+#endif
+
+/* The sizes of the alongside-OpenMP measurement (f32). */
+static const int alongside_log2[] = {20, 24};
+enum { ALONGSIDE_COUNT = sizeof alongside_log2 / sizeof alongside_log2[0] };
 
 typedef struct options {
     const char *csv;
@@ -98,6 +114,7 @@ static void print_header(FILE *out) {
         }
     }
     if (onednn_note) fprintf(out, "%s\n", onednn_note);
+    if (openmp_note) fprintf(out, "%s\n", openmp_note);
     double load[3];
     if (getloadavg(load, 3) == 3) {
         fprintf(out, "load average at the start: %.2f %.2f %.2f (other work on these cores "
@@ -105,9 +122,11 @@ static void print_header(FILE *out) {
     }
     fprintf(out, "stream_copy: %s non-temporal stores; compiler: gcc %s\n",
             __builtin_cpu_supports("avx") ? "AVX" : "SSE2", __VERSION__);
-    fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each >= 2 ms, the "
-                 "rows' repeats interleaved; threads \"auto\" = the library's choice "
-                 "(crelu_set_num_threads 0)\n\n",
+    fprintf(out, "copy ceiling: the best of memcpy, stream_copy (1 thread), memcpy_mt, "
+                 "stream_copy_mt; ratio_to_copy is a row's GB/s over it\n");
+    fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each an untimed "
+                 "call then >= 2 ms of calls back to back (hot), the rows' repeats interleaved; "
+                 "threads \"auto\" = the library's choice (crelu_set_num_threads 0)\n\n",
             BENCH_MAX_REPEATS);
 }
 
@@ -179,6 +198,7 @@ static int measure_size(bench_job base, int say_absent, bench_results *results) 
         if (t->row->teardown) t->row->teardown(&t->job);
         if (status == 0) status = bench_results_add(results, r);
     }
+    if (status == 0) status = bench_results_add_ceiling(results, base.dtype, base.n);
     return status;
 }
 
@@ -212,8 +232,22 @@ int main(int argc, char **argv) {
         return 1;
     }
     bench_results results = {0};
-    if ((o.f32 && sweep(&o, &buffers, BENCH_F32, &results) != 0) ||
-        (o.f64 && sweep(&o, &buffers, BENCH_F64, &results) != 0)) {
+    bench_alongside alongside[ALONGSIDE_COUNT];
+    size_t alongside_count = 0;
+    if (o.f32 && sweep(&o, &buffers, BENCH_F32, &results) != 0) {
+        fprintf(stderr, "crelu-bench: out of memory\n");
+        return 1;
+    }
+    /* Right after the f32 sweep: its inputs are still in the buffers. */
+    for (size_t i = 0; o.f32 && i < ALONGSIDE_COUNT; i++) {
+        int k = alongside_log2[i];
+        if (k < o.from || k > o.to) continue;
+        fprintf(stderr, "crelu-bench: f32 n=2^%d alongside OpenMP\n", k);
+        bench_job job = {.dtype = BENCH_F32, .n = (size_t)1 << k, .x = buffers.x,
+                         .dy = buffers.dy, .y = buffers.y, .dx = buffers.dx};
+        bench_measure_alongside(job, &alongside[alongside_count++]);
+    }
+    if (o.f64 && sweep(&o, &buffers, BENCH_F64, &results) != 0) {
         fprintf(stderr, "crelu-bench: out of memory\n");
         return 1;
     }
@@ -225,7 +259,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "crelu-bench: cannot write %s: %s\n", o.csv, strerror(errno));
         status = 1;
     }
-    bench_print_acceptance(stdout, &results, onednn_note == NULL);
+    bench_print_alongside(stdout, alongside, alongside_count, &results);
+    bench_print_acceptance(stdout, &results, alongside, alongside_count, onednn_note == NULL);
     free(results.items);
     return status;
 }

@@ -1,7 +1,8 @@
 /* Timing the rows of one size: calls per repeat so that a repeat lasts at
  * least ~2 ms, repeats within a per-row time budget, median per call. The
  * repeats of all rows are interleaved, so that the load of a shared machine
- * falls on every row alike and their ratios stay fair. */
+ * falls on every row alike and their ratios stay fair. Every row is timed
+ * hot: a repeat is one untimed call, then its timed calls back to back. */
 #ifndef BENCH_MEASURE_H
 #define BENCH_MEASURE_H
 

@@ -38,7 +38,8 @@ static int log2_of(size_t n) {
 static void print_table(FILE *out, const bench_results *list, bench_dtype dtype, const columns *c,
                         int ratios) {
     fprintf(out, "%s, %s\n", bench_dtype_name(dtype),
-            ratios ? "ratio to the better of memcpy and stream_copy" : "GB/s (median)");
+            ratios ? "ratio_to_copy: GB/s over the copy ceiling (the best of the four copies)"
+                   : "GB/s (median)");
     fprintf(out, "%-6s", "n");
     for (size_t k = 0; k < c->count; k++) fprintf(out, " %7s", c->label[k]);
     fputc('\n', out);
@@ -54,6 +55,8 @@ static void print_table(FILE *out, const bench_results *list, bench_dtype dtype,
                 fprintf(out, " %7s", "-");
             } else if (r->failed) {
                 fprintf(out, " %7s", "FAIL");
+            } else if (ratios && r->ratio_to_copy <= 0) {
+                fprintf(out, " %7s", "-"); /* no ceiling at this n */
             } else {
                 fprintf(out, ratios ? " %7.2f" : " %7.1f", ratios ? r->ratio_to_copy : r->gbps);
             }

@@ -7,7 +7,7 @@
 #include "result.h"
 
 /* Per dtype: GB/s, then the ratio to the copy ceiling; a row per n, a
- * column per measured row. */
+ * column per measured row, and one for the ceiling itself. */
 void bench_print_tables(FILE *out, const bench_results *list);
 
 /* Columns dtype, n, what, threads, median_ns, gbps, ratio_to_copy; failed

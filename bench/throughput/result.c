@@ -28,14 +28,24 @@ const bench_result *bench_results_find(const bench_results *list, bench_dtype dt
     return NULL;
 }
 
+int bench_results_add_ceiling(bench_results *list, bench_dtype dtype, size_t n) {
+    static const char *const copies[] = {"memcpy", "stream_copy", "memcpy_mt", "stream_copy_mt"};
+    const bench_result *best = NULL;
+    for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+        const bench_result *r = bench_results_find(list, dtype, n, copies[i]);
+        if (r == NULL || r->failed) return 0;
+        if (best == NULL || r->gbps > best->gbps) best = r;
+    }
+    bench_result ceiling = *best;
+    ceiling.what = BENCH_CEILING_WHAT;
+    ceiling.label = "ceiling";
+    return bench_results_add(list, ceiling);
+}
+
 void bench_results_set_ratios(bench_results *list) {
     for (size_t i = 0; i < list->count; i++) {
         bench_result *r = &list->items[i];
-        const bench_result *m = bench_results_find(list, r->dtype, r->n, "memcpy");
-        const bench_result *s = bench_results_find(list, r->dtype, r->n, "stream_copy");
-        double ceiling = 0;
-        if (m != NULL && !m->failed) ceiling = m->gbps;
-        if (s != NULL && !s->failed && s->gbps > ceiling) ceiling = s->gbps;
-        r->ratio_to_copy = ceiling > 0 ? r->gbps / ceiling : 0;
+        const bench_result *c = bench_results_find(list, r->dtype, r->n, BENCH_CEILING_WHAT);
+        r->ratio_to_copy = c != NULL && c->gbps > 0 ? r->gbps / c->gbps : 0;
     }
 }

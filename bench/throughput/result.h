@@ -14,7 +14,7 @@ typedef struct bench_result {
     const char *threads;
     double median_ns;   /* per call */
     double gbps;        /* bytes per call / median_ns */
-    double ratio_to_copy; /* gbps / the better of memcpy and stream_copy here; 0 if unknown */
+    double ratio_to_copy; /* gbps / the copy ceiling's gbps at this dtype and n; 0 if unknown */
     int failed;         /* a call returned an error, or the output was wrong */
 } bench_result;
 
@@ -30,7 +30,21 @@ int bench_results_add(bench_results *list, bench_result result);
 const bench_result *bench_results_find(const bench_results *list, bench_dtype dtype, size_t n,
                                        const char *what);
 
-/* Fills ratio_to_copy for every result. */
+/* The copy ceiling: the best of `memcpy` and `stream_copy` (one thread),
+ * `memcpy_mt` and `stream_copy_mt` (the library's default thread count).
+ * Issue 10 names three of them; the one-thread streaming copy is in too,
+ * since a ceiling below a copy that was measured would flatter every
+ * ratio (it wins when a busy machine delays the parallel copies' threads). */
+#define BENCH_CEILING_WHAT "copy_ceiling"
+
+/* Adds the copy ceiling at (dtype, n) as a result of its own: the GB/s,
+ * time and threads of the fastest of the four copies. Nothing is added
+ * unless all four were measured and correct (a ceiling from fewer would
+ * flatter every ratio). 0 on success, -1 out of memory. */
+int bench_results_add_ceiling(bench_results *list, bench_dtype dtype, size_t n);
+
+/* Fills ratio_to_copy for every result: its GB/s over the copy ceiling's
+ * at the same dtype and n, 0 where there is no ceiling. */
 void bench_results_set_ratios(bench_results *list);
 
 #endif /* BENCH_RESULT_H */

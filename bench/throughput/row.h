@@ -1,7 +1,7 @@
 /* What one row of the benchmark is: a name, a thread count, how many bytes a
  * call moves, and a function that makes `calls` calls. Each group of rows
- * (libcrelu, copies, naive loops, oneDNN) lives in its own file and exports a
- * table of these. */
+ * (libcrelu, copies, parallel copies, naive loops, oneDNN) lives in its own
+ * file and exports a table of these. */
 #ifndef BENCH_ROW_H
 #define BENCH_ROW_H
 
@@ -70,6 +70,9 @@ static inline const char *bench_dtype_name(bench_dtype dtype) {
 extern const bench_row_group bench_crelu_rows;
 extern const bench_row_group bench_copy_rows;
 extern const bench_row_group bench_naive_rows;
+#ifdef CRELU_BENCH_OPENMP
+extern const bench_row_group bench_parallel_copy_rows;
+#endif
 #ifdef CRELU_BENCH_ONEDNN
 extern const bench_row_group bench_onednn_rows;
 #endif

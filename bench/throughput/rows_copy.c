@@ -1,9 +1,10 @@
-/* The machine's ceiling: memcpy of forward's bytes, and a copy with
- * non-temporal stores, which skip the read-for-ownership of y's lines. */
+/* The one-thread copies: memcpy of forward's bytes, and the streaming copy
+ * (non-temporal stores). The parallel ones are in rows_copy_parallel.c. */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "copy.h"
 #include "row.h"
 
 static void run_memcpy(bench_job *job, size_t calls) {
@@ -16,8 +17,7 @@ static void run_memcpy(bench_job *job, size_t calls) {
     }
 }
 
-/* 64-byte blocks; the buffers are 64-byte aligned. The tail (under 64
- * bytes) goes through memcpy. */
+/* 64-byte blocks; the buffers are 64-byte aligned. */
 __attribute__((target("avx"))) static void stream_copy_avx(void *dst, const void *src,
                                                              size_t bytes) {
     __m256i *d = dst;
@@ -46,15 +46,18 @@ static void stream_copy_sse2(void *dst, const void *src, size_t bytes) {
     _mm_sfence();
 }
 
+void bench_stream_copy(void *dst, const void *src, size_t bytes) {
+    if (__builtin_cpu_supports("avx")) {
+        stream_copy_avx(dst, src, bytes);
+    } else {
+        stream_copy_sse2(dst, src, bytes);
+    }
+}
+
 static void run_stream_copy(bench_job *job, size_t calls) {
     size_t bytes = job->n * bench_dtype_size(job->dtype);
-    int avx = __builtin_cpu_supports("avx");
     for (size_t c = 0; c < calls; c++) {
-        if (avx) {
-            stream_copy_avx(job->y, job->x, bytes);
-        } else {
-            stream_copy_sse2(job->y, job->x, bytes);
-        }
+        bench_stream_copy(job->y, job->x, bytes);
         __asm__ volatile("" : : "r"(job->y) : "memory");
     }
 }

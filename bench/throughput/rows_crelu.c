@@ -109,4 +109,7 @@ const bench_row_group bench_crelu_rows = {
     .name = "libcrelu",
     .rows = rows,
     .count = sizeof rows / sizeof rows[0],
+    /* The pool's workers may spin briefly (well under 1 ms) after a call
+     * before they park; let them, so the next row has every core. */
+    .settle_ms = 1,
 };
