@@ -218,10 +218,10 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  default) = automatic: the environment variable CRELU_NUM_THREADS if it
  *  holds a positive number, else the number of CPUs the process may run on.
  *  Threads are used only for calls big enough to gain from them (touching
- *  at least 128 KiB, e.g. 16,384 float32 elements in and out), each taking
- *  at least 64 KiB of it; they come from one pool started on first need and
- *  shared between contexts. Its workers spin for about 50 us after a call,
- *  then sleep: an idle process uses no CPU. A call that finds the pool busy
+ *  at least 1 MiB, e.g. 131,072 float32 elements in and out), each taking
+ *  at least 512 KiB of it; they come from one pool started on first need
+ *  and shared between contexts. Its workers spin for about 50 us after a
+ *  call, then sleep: an idle process uses no CPU. A call that finds the pool busy
  *  with another thread's call runs on its own thread. Results never depend
  *  on the thread count.
  *  The pool survives fork(): a child process starts its own on first need.

@@ -146,6 +146,10 @@ static inline const crelu__kernels *crelu__active_kernels(void) {
 
 /* ---- running a kernel over a whole array: streaming and threads ---- */
 
+/* What threads of one call share is kept this far apart, so that no core
+ * writes a cache line another core reads for every chunk. */
+#define CRELU__CACHE_LINE 64
+
 /* Sizes that decide how a call runs, derived from the last-level cache:
  * outputs are streamed past the cache when the call reads plus writes more
  * than stream_bytes; it is split across threads in pieces that each touch at
@@ -155,9 +159,13 @@ typedef struct crelu__tuning {
     size_t piece_bytes;
 } crelu__tuning;
 
-/* The piece size in force unless a test overrides it (see machine.c for how
- * it was chosen): a call is split once it touches two pieces. */
-#define CRELU__PIECE_BYTES ((size_t)64 << 10)
+/* The piece size in force unless a test overrides it: a call is split once
+ * it touches two pieces, so that each thread's part touches at least one.
+ * Measured with crelu-bench on a 2-core AMD EPYC (Zen 4) KVM guest, 1 MiB
+ * of L2 per core: a cache line takes ~0.3 us to cross cores there, and two
+ * threads lost to one up to 2^16 float32 elements (512 KiB touched), while
+ * they won from 2^17 (1 MiB, more than one core's L2) on. */
+#define CRELU__PIECE_BYTES ((size_t)512 << 10)
 
 /* The tuning in force: measured on first use by crelu__measure_tuning()
  * (machine.c); one atomic load after that. */

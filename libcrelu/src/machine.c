@@ -63,10 +63,9 @@ static pthread_once_t measured_once = PTHREAD_ONCE_INIT;
 static void measure(void) {
     const size_t cache = crelu__cache_bytes(
         crelu__sysfs_cache_bytes("/sys/devices/system/cpu/cpu0/cache"), sysconf_l3_bytes());
-    /* Both measured on a 2-core AMD EPYC guest with 32 MiB of L3: streamed
+    /* Measured on a 2-core AMD EPYC guest with 32 MiB of L3: streamed
      * stores win once a call's data is 3/4 of the cache (glibc's memcpy
-     * rule), a second thread once the call touches more than a quarter of
-     * it (below that, waking a worker costs more than it saves). */
+     * rule). The piece size is fixed (crelu_internal.h says why). */
     measured.stream_bytes = cache / 4 * 3;
     measured.piece_bytes = CRELU__PIECE_BYTES;
     atomic_store_explicit(&crelu__tuning_in_force, &measured, memory_order_release);

@@ -3,7 +3,7 @@
  *
  * A call is cut into chunks, dealt out as one contiguous range per thread;
  * a thread that has finished its own range steals half of another's
- * (pthreadpool's scheme, with halves). When every thread runs, each does its share with
+ * (pthreadpool's scheme, with halves and a grace period: see steal). When every thread runs, each does its share with
  * no contention; a worker that the OS has not scheduled holds up nothing:
  * the others take its chunks, and it costs at most the chunk it was
  * running.
@@ -36,7 +36,7 @@ enum { MAX_WORKERS = 255 };
 /* How long a worker spins for the next call before it parks, and how many
  * spin rounds pass between two looks at the clock and two yields. */
 static const uint64_t SPIN_NS = 50 * 1000;
-enum { SPINS_PER_YIELD = 64 };
+enum { SPINS_PER_YIELD = 16, PAUSES_PER_LOOK = 4 };
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -90,20 +90,24 @@ static uint32_t range_end(uint64_t word) {
  * on offer after the reads (the caller cannot move on before every chunk is
  * done). */
 static struct {
+    /* The job number, on the line of the job's description: a worker that
+     * sees it change gets the rest in the same cache-line transfer. */
+    _Alignas(CRELU__CACHE_LINE) _Atomic uint32_t posted;
     _Atomic(void (*)(void *, size_t, size_t)) fn;
     _Atomic(void *) arg;
     _Atomic size_t n, chunk;
-    _Atomic uint32_t chunks;
+    _Atomic uint32_t done_when;     /* the value of `done` once every chunk is */
     _Atomic uint32_t slots;         /* the caller and slots - 1 workers */
-    _Alignas(64) _Atomic uint32_t done; /* chunks finished; the caller waits on it */
+    /* Chunks finished, ever (it wraps): never reset, so that a call does not
+     * write the line that workers last wrote. The caller waits on it. */
+    _Alignas(CRELU__CACHE_LINE) _Atomic uint32_t done;
     _Atomic uint32_t caller_parked; /* the caller sleeps on `done` */
 } job;
 
 static struct {
-    _Alignas(64) _Atomic uint64_t word;
+    _Alignas(CRELU__CACHE_LINE) _Atomic uint64_t word;
 } ranges[MAX_SLOTS];
 
-static _Atomic uint32_t posted;   /* the job number; workers wait on it */
 static _Atomic uint32_t parked;   /* workers asleep on `posted` */
 static atomic_flag busy = ATOMIC_FLAG_INIT; /* a call owns the pool */
 static _Atomic int shutting_down; /* the library is being unloaded */
@@ -113,67 +117,113 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t workers[MAX_WORKERS];
 static int started; /* workers running */
 
-/* Takes chunks from slot `slot`'s range of job `number`: one from the
- * front (its owner), or the back half, rounded up (a thief). Sets [*first,
- * *last) and returns 1, or returns 0 when the range is empty or belongs to
- * another job. */
-static int take_chunks(uint32_t number, uint32_t slot, int owner, uint32_t *first,
-                       uint32_t *last) {
+/* How a thread takes chunks from a range: its owner one from the front; a
+ * thief the back half, rounded down (leaving a running owner its last
+ * chunk) or up (taking even that). */
+typedef enum take { OWNER, THIEF_HALF_DOWN, THIEF_HALF_UP } take;
+
+/* Takes chunks from slot `slot`'s range of job `number`. Sets [*first,
+ * *last) and returns 1; or returns 0, with *left the chunks that remain
+ * there (0 when the range is empty or belongs to another job). */
+static int take_chunks(uint32_t number, uint32_t slot, take how, uint32_t *first,
+                       uint32_t *last, uint32_t *left) {
     _Atomic uint64_t *word = &ranges[slot].word;
     uint64_t seen = atomic_load_explicit(word, memory_order_acquire);
     for (;;) {
         const uint32_t begin = range_begin(seen), end = range_end(seen);
-        if ((uint32_t)(seen >> (2 * RANGE_BITS)) != number || begin >= end) {
+        *left = (uint32_t)(seen >> (2 * RANGE_BITS)) == number && begin < end ? end - begin : 0;
+        const uint32_t taken = how == OWNER             ? 1u
+                               : how == THIEF_HALF_UP ? (*left + 1u) / 2u
+                                                      : *left / 2u;
+        if (*left == 0 || taken == 0) {
             return 0;
         }
-        const uint32_t split = owner ? begin + 1u : begin + (end - begin) / 2u;
-        const uint64_t left = owner ? range_word(number, split, end)
-                                    : range_word(number, begin, split);
-        if (atomic_compare_exchange_weak_explicit(word, &seen, left, memory_order_acquire,
+        const uint32_t split = how == OWNER ? begin + 1u : end - taken;
+        const uint64_t rest = how == OWNER ? range_word(number, split, end)
+                                           : range_word(number, begin, split);
+        if (atomic_compare_exchange_weak_explicit(word, &seen, rest, memory_order_acquire,
                                                   memory_order_acquire)) {
-            *first = owner ? begin : split;
-            *last = owner ? split : end;
+            *first = how == OWNER ? begin : split;
+            *last = how == OWNER ? split : end;
             return 1;
         }
     }
 }
 
+/* Spins for about `ns` nanoseconds. */
+static void spin_for(uint64_t ns) {
+    const uint64_t start = now_ns();
+    do {
+        for (int i = 0; i < 16; i++) {
+            cpu_relax();
+        }
+    } while (now_ns() - start < ns);
+}
+
+/* Steals for thread `slot`, whose own range is empty, after `grace` ns
+ * (about one of its own chunks' time; 0 when it ran none). Data a chunk
+ * touches sits in the cache of the core that ran it in the previous call,
+ * and a cache line takes ~0.3 us to cross cores on a virtual machine: a
+ * thread that has only just run out waits a chunk's time before it steals,
+ * and then leaves a running owner its last chunk, so that calls back to
+ * back keep each part on the core that has it. A worker that is not
+ * running loses half of its range per grace, and then its last chunk.
+ * Returns 1 with the stolen chunks made its own range, 0 when no range has
+ * any left. */
+static int steal(uint32_t number, uint32_t slot, uint32_t slots, uint64_t grace) {
+    for (take how = grace > 0 ? THIEF_HALF_DOWN : THIEF_HALF_UP;;
+         how = THIEF_HALF_UP) {
+        spin_for(grace);
+        uint32_t first, last, left, remaining = 0;
+        for (uint32_t k = 1; k < slots; k++) {
+            if (take_chunks(number, (slot + k) % slots, how, &first, &last, &left)) {
+                atomic_store_explicit(&ranges[slot].word, range_word(number, first, last),
+                                      memory_order_release);
+                return 1;
+            }
+            remaining += left;
+        }
+        if (remaining == 0) {
+            return 0;
+        }
+    }
+}
+
 /* Runs chunks of job `number` as thread `slot`: its own range from the
- * front; when that is empty, it steals the back half of another's, makes
- * it its own range (so that others can steal from it in turn) and goes on,
- * until no range has any left. Then counts what it ran into `done` (once:
- * a counter the caller polls must not bounce between cores per chunk) and
- * wakes the caller if it sleeps and this was the last. */
+ * front, then what it steals (see steal), until no range has any left.
+ * Then counts what it ran into `done` (once: a counter the caller polls
+ * must not bounce between cores per chunk) and wakes the caller if it
+ * sleeps and this was the last. */
 static void run_chunks(uint32_t number, uint32_t slot) {
     /* Read before any chunk is taken; trusted only once one is (see job). */
     void (*const fn)(void *, size_t, size_t) = atomic_load_explicit(&job.fn, memory_order_relaxed);
     void *const arg = atomic_load_explicit(&job.arg, memory_order_relaxed);
     const size_t n = atomic_load_explicit(&job.n, memory_order_relaxed);
     const size_t chunk = atomic_load_explicit(&job.chunk, memory_order_relaxed);
-    const uint32_t chunks = atomic_load_explicit(&job.chunks, memory_order_relaxed);
+    const uint32_t done_when = atomic_load_explicit(&job.done_when, memory_order_relaxed);
     const uint32_t slots = atomic_load_explicit(&job.slots, memory_order_relaxed);
     if (slot >= slots || slots > MAX_SLOTS) {
         return;
     }
     uint32_t ran = 0;
-    for (;;) {
-        uint32_t first, last;
-        while (take_chunks(number, slot, 1, &first, &last)) {
+    do {
+        const uint64_t start = now_ns();
+        uint32_t first, last, left, ran_here = 0;
+        while (take_chunks(number, slot, OWNER, &first, &last, &left)) {
             const size_t begin = (size_t)first * chunk;
             fn(arg, begin, n - begin < chunk ? n : begin + chunk);
-            ran++;
+            ran_here++;
         }
-        uint32_t k = 1;
-        while (k < slots && !take_chunks(number, (slot + k) % slots, 0, &first, &last)) {
-            k++;
-        }
-        if (k == slots) {
+        ran += ran_here;
+        if (slots == 1) {
             break;
         }
-        atomic_store_explicit(&ranges[slot].word, range_word(number, first, last),
-                              memory_order_release);
-    }
-    if (ran > 0 && atomic_fetch_add(&job.done, ran) + ran == chunks &&
+        const uint64_t grace = ran_here > 0 ? (now_ns() - start) / ran_here : 0;
+        if (!steal(number, slot, slots, grace)) {
+            break;
+        }
+    } while (1);
+    if (ran > 0 && atomic_fetch_add(&job.done, ran) + ran == done_when &&
         atomic_load(&job.caller_parked)) {
         futex_wake_all(&job.done);
     }
@@ -185,7 +235,7 @@ static uint32_t wait_for_job(uint32_t seen, int spin) {
     if (spin) {
         const uint64_t start = now_ns();
         for (unsigned round = 1;; round++) {
-            const uint32_t now = atomic_load_explicit(&posted, memory_order_acquire);
+            const uint32_t now = atomic_load_explicit(&job.posted, memory_order_acquire);
             if (now != seen) {
                 return now;
             }
@@ -195,15 +245,19 @@ static uint32_t wait_for_job(uint32_t seen, int spin) {
                 }
                 sched_yield();
             }
-            cpu_relax();
+            /* A few pauses between looks: each look pulls the line that
+             * the caller is writing the job into. */
+            for (int i = 0; i < PAUSES_PER_LOOK; i++) {
+                cpu_relax();
+            }
         }
     }
     /* The caller posts, then looks at `parked`; this thread counts itself
      * parked, then looks at `posted`: one of the two sees the other. */
     atomic_fetch_add(&parked, 1);
     uint32_t now;
-    while ((now = atomic_load(&posted)) == seen) {
-        futex_wait(&posted, seen);
+    while ((now = atomic_load(&job.posted)) == seen) {
+        futex_wait(&job.posted, seen);
     }
     atomic_fetch_sub(&parked, 1);
     return now;
@@ -279,14 +333,14 @@ static int start_workers(int wanted, uint32_t seen) {
 
 /* Waits until every chunk of the job is done: spins while the last ones
  * run, sleeps if they take long (their worker was descheduled). */
-static void wait_for_chunks(uint32_t chunks) {
+static void wait_for_chunks(uint32_t done_when) {
     uint32_t done;
     const uint64_t start = now_ns();
     for (unsigned round = 1;
-         (done = atomic_load_explicit(&job.done, memory_order_acquire)) != chunks; round++) {
+         (done = atomic_load_explicit(&job.done, memory_order_acquire)) != done_when; round++) {
         if (round % SPINS_PER_YIELD == 0 && now_ns() - start > SPIN_NS) {
             atomic_store(&job.caller_parked, 1);
-            while ((done = atomic_load(&job.done)) != chunks) {
+            while ((done = atomic_load(&job.done)) != done_when) {
                 futex_wait(&job.done, done);
             }
             atomic_store_explicit(&job.caller_parked, 0, memory_order_relaxed);
@@ -310,7 +364,7 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
     }
     pthread_once(&fork_handlers_once, install_fork_handlers);
     const size_t wanted = (size_t)threads < chunks ? (size_t)threads : chunks;
-    const uint32_t number = atomic_load_explicit(&posted, memory_order_relaxed) + 1;
+    const uint32_t number = atomic_load_explicit(&job.posted, memory_order_relaxed) + 1;
     const int running = start_workers((int)wanted - 1, number - 1);
     const uint32_t slots = 1u + (uint32_t)(running < (int)wanted - 1 ? running : (int)wanted - 1);
 
@@ -318,20 +372,21 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
     atomic_store_explicit(&job.arg, arg, memory_order_relaxed);
     atomic_store_explicit(&job.n, n, memory_order_relaxed);
     atomic_store_explicit(&job.chunk, chunk, memory_order_relaxed);
-    atomic_store_explicit(&job.chunks, (uint32_t)chunks, memory_order_relaxed);
     atomic_store_explicit(&job.slots, slots, memory_order_relaxed);
-    atomic_store_explicit(&job.done, 0, memory_order_relaxed);
+    const uint32_t done_when =
+        atomic_load_explicit(&job.done, memory_order_relaxed) + (uint32_t)chunks;
+    atomic_store_explicit(&job.done_when, done_when, memory_order_relaxed);
     for (uint32_t s = 0; s < slots; s++) {
         atomic_store_explicit(&ranges[s].word,
                               range_word(number, chunks * s / slots, chunks * (s + 1) / slots),
                               memory_order_relaxed);
     }
-    atomic_store(&posted, number); /* publishes everything above */
+    atomic_store(&job.posted, number); /* publishes everything above */
     if (atomic_load(&parked) > 0) {
-        futex_wake_all(&posted);
+        futex_wake_all(&job.posted);
     }
     run_chunks(number, 0); /* the caller works too; with no workers it does it all */
-    wait_for_chunks((uint32_t)chunks);
+    wait_for_chunks(done_when);
     atomic_flag_clear_explicit(&busy, memory_order_release);
 }
 
@@ -340,8 +395,8 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
 __attribute__((destructor)) static void stop_workers(void) {
     pthread_mutex_lock(&lock);
     atomic_store(&shutting_down, 1);
-    atomic_fetch_add(&posted, 1);
-    futex_wake_all(&posted);
+    atomic_fetch_add(&job.posted, 1);
+    futex_wake_all(&job.posted);
     const int count = started;
     started = 0;
     pthread_mutex_unlock(&lock);

@@ -6,9 +6,13 @@
  * cache line, for aligned buffers) and threads never share a mask byte. */
 enum { GRAIN = 64 };
 
+/* Read by every thread of a split call, for every chunk: it holds the op by
+ * value and sits in cache lines of its own (its alignment), so
+ * that a worker's reads never miss on a line that the caller is writing
+ * (its stack, or the context). */
 typedef struct call {
-    const crelu__kernels *kernels;
-    const crelu__op *op;
+    _Alignas(CRELU__CACHE_LINE) const crelu__kernels *kernels;
+    crelu__op op;
     int f64;
     int stream;
     const void *x; /* forward input, or backward's saved x (NULL with a mask) */
@@ -30,18 +34,18 @@ static void forward_piece(void *arg, size_t begin, size_t end) {
         double *y = (double *)c->y + begin;
         double *saved = c->saved == NULL ? NULL : (double *)c->saved + begin;
         if (mask != NULL) {
-            c->kernels->forward_mask_f64(c->op, x, y, mask, n, c->stream);
+            c->kernels->forward_mask_f64(&c->op, x, y, mask, n, c->stream);
         } else {
-            c->kernels->forward_f64(c->op, x, y, saved, n, c->stream);
+            c->kernels->forward_f64(&c->op, x, y, saved, n, c->stream);
         }
     } else {
         const float *x = (const float *)c->x + begin;
         float *y = (float *)c->y + begin;
         float *saved = c->saved == NULL ? NULL : (float *)c->saved + begin;
         if (mask != NULL) {
-            c->kernels->forward_mask_f32(c->op, x, y, mask, n, c->stream);
+            c->kernels->forward_mask_f32(&c->op, x, y, mask, n, c->stream);
         } else {
-            c->kernels->forward_f32(c->op, x, y, saved, n, c->stream);
+            c->kernels->forward_f32(&c->op, x, y, saved, n, c->stream);
         }
     }
 }
@@ -54,17 +58,17 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
         const double *dy = (const double *)c->dy + begin;
         double *dx = (double *)c->dx + begin;
         if (mask != NULL) {
-            c->kernels->backward_mask_f64(c->op, mask, dy, dx, n, c->stream);
+            c->kernels->backward_mask_f64(&c->op, mask, dy, dx, n, c->stream);
         } else {
-            c->kernels->backward_x_f64(c->op, (const double *)c->x + begin, dy, dx, n, c->stream);
+            c->kernels->backward_x_f64(&c->op, (const double *)c->x + begin, dy, dx, n, c->stream);
         }
     } else {
         const float *dy = (const float *)c->dy + begin;
         float *dx = (float *)c->dx + begin;
         if (mask != NULL) {
-            c->kernels->backward_mask_f32(c->op, mask, dy, dx, n, c->stream);
+            c->kernels->backward_mask_f32(&c->op, mask, dy, dx, n, c->stream);
         } else {
-            c->kernels->backward_x_f32(c->op, (const float *)c->x + begin, dy, dx, n, c->stream);
+            c->kernels->backward_x_f32(&c->op, (const float *)c->x + begin, dy, dx, n, c->stream);
         }
     }
 }
@@ -124,7 +128,7 @@ static CRELU__ALWAYS_INLINE void run(void (*piece)(void *, size_t, size_t), call
 
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
                         unsigned char *mask, void *saved, size_t n, int threads) {
-    call c = {crelu__active_kernels(), op, dtype == CRELU__F64, 0, x, y, saved, mask,
+    call c = {crelu__active_kernels(), *op, dtype == CRELU__F64, 0, x, y, saved, mask,
               NULL, NULL, NULL};
     run(forward_piece, &c, n, saved != NULL ? 3 : 2, threads);
 }
@@ -132,7 +136,7 @@ void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, 
 void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          const unsigned char *mask, const void *dy, void *dx, size_t n,
                          int threads) {
-    call c = {crelu__active_kernels(), op, dtype == CRELU__F64, 0, x, NULL, NULL, NULL,
+    call c = {crelu__active_kernels(), *op, dtype == CRELU__F64, 0, x, NULL, NULL, NULL,
               mask, dy, dx};
     run(backward_piece, &c, n, mask != NULL ? 2 : 3, threads);
 }
