@@ -156,23 +156,14 @@ void bench_measure_alongside(bench_job base, bench_alongside *out) {
 }
 #endif /* CRELU_BENCH_ONEDNN */
 
-static int log2_of(size_t n) {
-    int k = 0;
-    while (n > 1) {
-        n >>= 1;
-        k++;
-    }
-    return k;
-}
-
 static void print_pairs(FILE *out, size_t n, const bench_pairs *p) {
     char name[48];
     snprintf(name, sizeof name, "oneDNN fwd, then %s fwd", p->second);
     if (p->failed) {
-        fprintf(out, "2^%-4d %-28s %10s\n", log2_of(n), name, "FAIL");
+        fprintf(out, "2^%-4d %-28s %10s\n", bench_log2(n), name, "FAIL");
         return;
     }
-    fprintf(out, "2^%-4d %-28s %10.1f %10.1f %10.1f %6zu\n", log2_of(n), name, p->first_ns / 1e3,
+    fprintf(out, "2^%-4d %-28s %10.1f %10.1f %10.1f %6zu\n", bench_log2(n), name, p->first_ns / 1e3,
             p->second_ns / 1e3, p->pair_ns / 1e3, p->pairs);
 }
 
@@ -186,14 +177,14 @@ void bench_print_alongside(FILE *out, const bench_alongside *list, size_t count,
     for (size_t i = 0; i < count; i++) {
         const bench_alongside *a = &list[i];
         if (a->absent != NULL) {
-            fprintf(out, "2^%-4d not measured: %s\n", log2_of(a->n), a->absent);
+            fprintf(out, "2^%-4d not measured: %s\n", bench_log2(a->n), a->absent);
             continue;
         }
         print_pairs(out, a->n, &a->with_crelu);
         print_pairs(out, a->n, &a->with_onednn);
         const bench_result *alone = bench_results_find(results, BENCH_F32, a->n, "onednn_forward");
         if (alone != NULL && !alone->failed) {
-            fprintf(out, "2^%-4d %-28s %10.1f   (hot, alone: the sweep's median)\n", log2_of(a->n),
+            fprintf(out, "2^%-4d %-28s %10.1f   (hot, alone: the sweep's median)\n", bench_log2(a->n),
                     "oneDNN fwd alone", alone->median_ns / 1e3);
         }
     }

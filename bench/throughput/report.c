@@ -26,15 +26,6 @@ static columns columns_of(const bench_results *list, bench_dtype dtype) {
     return c;
 }
 
-static int log2_of(size_t n) {
-    int k = 0;
-    while (n > 1) {
-        n >>= 1;
-        k++;
-    }
-    return k;
-}
-
 static void print_table(FILE *out, const bench_results *list, bench_dtype dtype, const columns *c,
                         int ratios) {
     fprintf(out, "%s, %s\n", bench_dtype_name(dtype),
@@ -48,7 +39,7 @@ static void print_table(FILE *out, const bench_results *list, bench_dtype dtype,
         const bench_result *first = &list->items[i];
         if (first->dtype != dtype || first->n == last_n) continue;
         last_n = first->n;
-        fprintf(out, "2^%-4d", log2_of(first->n));
+        fprintf(out, "2^%-4d", bench_log2(first->n));
         for (size_t k = 0; k < c->count; k++) {
             const bench_result *r = bench_results_find(list, dtype, first->n, c->what[k]);
             if (r == NULL) {

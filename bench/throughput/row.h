@@ -62,6 +62,16 @@ static inline size_t bench_dtype_size(bench_dtype dtype) {
     return dtype == BENCH_F32 ? sizeof(float) : sizeof(double);
 }
 
+/* k for n = 2^k (the sizes are powers of two), as tables print them. */
+static inline int bench_log2(size_t n) {
+    int k = 0;
+    while (n > 1) {
+        n >>= 1;
+        k++;
+    }
+    return k;
+}
+
 static inline const char *bench_dtype_name(bench_dtype dtype) {
     return dtype == BENCH_F32 ? "f32" : "f64";
 }

@@ -21,7 +21,9 @@ static void part_of(size_t bytes, int t, int threads, size_t *start, size_t *len
     *length = t == threads - 1 ? bytes - first * 64 : count * 64;
 }
 
-static void run_memcpy_parallel(bench_job *job, size_t calls) {
+/* Each call one parallel region, each thread copying its part with `copy`. */
+static void run_parallel(bench_job *job, size_t calls,
+                         void (*copy)(void *dst, const void *src, size_t bytes)) {
     size_t bytes = job->n * bench_dtype_size(job->dtype);
     char *y = job->y;
     const char *x = job->x;
@@ -31,26 +33,22 @@ static void run_memcpy_parallel(bench_job *job, size_t calls) {
         {
             size_t start, length;
             part_of(bytes, omp_get_thread_num(), omp_get_num_threads(), &start, &length);
-            memcpy(y + start, x + start, length);
+            copy(y + start, x + start, length);
         }
         __asm__ volatile("" : : "r"(job->y) : "memory");
     }
 }
 
+static void plain_copy(void *dst, const void *src, size_t bytes) {
+    memcpy(dst, src, bytes);
+}
+
+static void run_memcpy_parallel(bench_job *job, size_t calls) {
+    run_parallel(job, calls, plain_copy);
+}
+
 static void run_stream_copy_parallel(bench_job *job, size_t calls) {
-    size_t bytes = job->n * bench_dtype_size(job->dtype);
-    char *y = job->y;
-    const char *x = job->x;
-    int threads = bench_default_threads();
-    for (size_t c = 0; c < calls; c++) {
-#pragma omp parallel num_threads(threads)
-        {
-            size_t start, length;
-            part_of(bytes, omp_get_thread_num(), omp_get_num_threads(), &start, &length);
-            bench_stream_copy(y + start, x + start, length);
-        }
-        __asm__ volatile("" : : "r"(job->y) : "memory");
-    }
+    run_parallel(job, calls, bench_stream_copy);
 }
 
 static const char *threads(void) {
