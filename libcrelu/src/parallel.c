@@ -3,16 +3,17 @@
  *
  * A call is cut into chunks, dealt out as one contiguous range per thread;
  * a thread that has finished its own range steals half of another's
- * (pthreadpool's scheme, with halves and a grace period: see steal). When every thread runs, each does its share with
- * no contention; a worker that the OS has not scheduled holds up nothing:
- * the others take its chunks, and it costs at most the chunk it was
- * running.
+ * (pthreadpool's scheme, with halves and a grace period: see steal). When
+ * every thread runs, each does its share with no contention; a worker that
+ * the OS has not scheduled holds up nothing: the others take its chunks,
+ * and it costs at most the chunk it was running.
  *
  * After its last chunk a worker spins for a few tens of microseconds, so
  * that calls back to back find it awake, then parks on a futex: an idle
  * process burns no CPU. Spinning yields the core often, so that a
- * neighbour's threads (libgomp's spin longer than ours) get it back at once;
- * a parked worker is woken by the kernel, which lets it preempt a spinner.
+ * neighbour's threads get it back at once. (libgomp's workers do not yield
+ * while they spin, for milliseconds: a call right after an OpenMP one
+ * usually finds the other core taken, and runs on its caller.)
  *
  * A persistent pool rather than OpenMP: no dependency on the application's
  * OpenMP runtime, and fork() is handled explicitly (libgomp's pool is not
@@ -63,11 +64,12 @@ static void futex_wake_all(_Atomic uint32_t *word) {
 
 /* A job's chunks are dealt out as one contiguous range per thread (slot 0
  * is the caller's, slot k the k-th worker's). A thread takes chunks from
- * the front of its own range; once it is empty, it steals from the back of
- * the others'. Each range is one word, job number << 32 | begin << 16 |
- * end, in chunks, changed only by compare-and-swap: the job number makes a
- * worker that is late for a job, or stalled in the middle of reading it,
- * fail instead of taking a chunk of the next one. */
+ * the front of its own range; once it is empty, it steals the back half of
+ * another's and makes it its own range. Each range is one word, job number
+ * << 32 | begin << 16 | end, in chunks, changed by compare-and-swap only
+ * (but for the store that gives an empty range the stolen half): the job
+ * number makes a worker that is late for a job, or stalled in the middle of
+ * reading it, fail instead of taking a chunk of the next one. */
 enum { RANGE_BITS = 16, MAX_SLOTS = MAX_WORKERS + 1 };
 #define MAX_CHUNKS (((size_t)1 << RANGE_BITS) - 1)
 
