@@ -161,8 +161,8 @@ typedef struct crelu__tuning {
 
 /* The piece size in force unless a test overrides it: a call is split once
  * it touches two pieces, so that each thread's part touches at least one.
- * Measured with crelu-bench on a 2-core AMD EPYC (Zen 4) KVM guest, 1 MiB
- * of L2 per core: a cache line takes ~0.3 us to cross cores there, and two
+ * Measured with crelu-bench on a 2-core AMD EPYC (family 26) KVM guest,
+ * 1 MiB of L2 per core: a cache line takes ~0.3 us to cross cores there, and two
  * threads lost to one up to 2^16 float32 elements (512 KiB touched), while
  * they won from 2^17 (1 MiB, more than one core's L2) on. */
 #define CRELU__PIECE_BYTES ((size_t)512 << 10)
@@ -197,8 +197,9 @@ size_t crelu__cache_bytes(size_t sysfs_bytes, long sysconf_bytes);
 int crelu__threads_from(const char *text, long cpus);
 
 /* Calls fn(arg, begin, end) over [0, n) in pieces of `piece` elements (the
- * last one shorter), which the caller and up to threads - 1 of the pool's
- * workers claim as they go, and returns when all are done. Runs everything
+ * last one shorter), dealt out in ranges to the caller and up to
+ * threads - 1 of the pool's workers, which steal from each other's ranges
+ * when theirs run out (parallel.c), and returns when all are done. Runs everything
  * as one piece on the caller when threads <= 1, when n <= piece, or when the
  * pool is busy with another call or stopped. */
 void crelu__parallel_for(int threads, size_t n, size_t piece,

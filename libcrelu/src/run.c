@@ -7,9 +7,9 @@
 enum { GRAIN = 64 };
 
 /* Read by every thread of a split call, for every chunk: it holds the op by
- * value and sits in cache lines of its own (its alignment), so
- * that a worker's reads never miss on a line that the caller is writing
- * (its stack, or the context). */
+ * value and sits in cache lines of its own (its alignment), so that a
+ * worker's reads never miss on a line that the caller is writing (its
+ * stack, or the context). */
 typedef struct call {
     _Alignas(CRELU__CACHE_LINE) const crelu__kernels *kernels;
     crelu__op op;
@@ -74,8 +74,8 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
 }
 
 /* Whether a call of `arrays` arrays of `array_bytes` each streams its
- * output, and how many threads' shares of at least piece_bytes it holds. Sizes are
- * divided, never multiplied, so nothing overflows. */
+ * output, and how many threads' shares of at least piece_bytes it holds.
+ * Sizes are divided, never multiplied, so nothing overflows. */
 static int streams(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
     return array_bytes > tuning->stream_bytes / arrays;
 }
