@@ -25,7 +25,9 @@ import array
 import ctypes
 import functools
 import itertools
+import math
 import numbers
+import os
 import sys
 
 try:
@@ -48,6 +50,23 @@ _ACCEPTED = (
 
 if _np is not None:
     _NUMPY_CODE = {_np.dtype(_np.float32): "f", _np.dtype(_np.float64): "d"}
+
+# At most this many nested lists, like a memoryview (PyBUF_MAX_NDIM) and
+# NumPy 2 (NPY_MAXDIMS): deeper is a mistake, or a list that contains itself.
+MAX_DEPTH = 64
+
+
+def _memory_floats():
+    """How many float64 this machine's memory holds (its RAM): a list that
+    shares its rows can claim more elements than that, which its float64
+    copy could never hold; refused before the copy is tried."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8
+    except (AttributeError, OSError, ValueError):
+        return sys.maxsize // 8
+
+
+_MEMORY_FLOATS = _memory_floats()
 
 
 class Operand:
@@ -143,19 +162,47 @@ def _format_code(fmt):
 
 
 def _list_source(value, name):
-    # The first element at each depth fixes the shape; every other row must match.
+    # The first element at each depth fixes the shape; every other row must
+    # match. list's own methods read a list subclass as it is stored, as
+    # NumPy does: its __len__ and __getitem__ may say anything.
     shape = []
+    seen = []  # the lists walked through, to name a list that contains itself
     node = value
     while isinstance(node, list):
-        shape.append(len(node))
-        if not node:
+        for depth, outer in enumerate(seen):
+            if outer is node:
+                raise ValueError(_contains_itself(name, len(seen), depth))
+        if len(seen) == MAX_DEPTH:
+            raise ValueError(f"{name} nests lists more than {MAX_DEPTH} deep (at most {MAX_DEPTH} dimensions)")
+        seen.append(node)
+        size = list.__len__(node)
+        shape.append(size)
+        if not size:
             break
-        node = node[0]
-    flat, floats = _bulk_flat(value, shape)
+        node = list.__getitem__(node, 0)
+    if len(shape) > 1:  # a flat list's elements all exist; rows may be shared
+        _refuse_impossible(shape, name)
+    flat, floats = _bulk_flat(value, shape) if type(value) is list else (None, None)
     if flat is None:
         flat = array.array("d")
         _flatten(value, shape, 0, (), name, flat)
     return Operand(flat, "d", tuple(shape), len(flat), LIST, floats)
+
+
+def _refuse_impossible(shape, name):
+    """Raises, before any copy, for a shape whose float64 copy cannot exist:
+    more bytes than a C size can count (C's own rule: n * 8 <= PTRDIFF_MAX),
+    or than the machine's memory holds."""
+    total = math.prod(shape)
+    if total > sys.maxsize // 8:
+        raise OverflowError(
+            f"{name} has shape {tuple(shape)}: {total} elements are more float64 than any buffer can hold"
+        )
+    if total > _MEMORY_FLOATS:
+        raise MemoryError(
+            f"{name} has shape {tuple(shape)}: {total} float64 need {total * 8} bytes, "
+            f"more than this machine's {_MEMORY_FLOATS * 8} bytes of memory"
+        )
 
 
 # The leaves the bulk conversion takes: array.array('d') would also take
@@ -190,29 +237,51 @@ _FLOAT_ONLY = {float}
 _LIST_ONLY = {list}
 
 
-def _flatten(node, shape, depth, path, name, flat):
+def _flatten(node, shape, depth, path, name, flat, outer=()):
+    """Appends the numbers of `node`, the list at `path`, to `flat`.
+
+    Each list is copied (list.copy, which a subclass cannot change) before
+    its elements are converted, so an element's __float__ that shrinks or
+    grows a list does not change what is read: the lists as they were when
+    reached, as NumPy reads them. `outer` are the lists above `node`."""
+    items = list.copy(node)
     expected = shape[depth]
-    if len(node) != expected:
+    if len(items) != expected:
         raise ValueError(
-            f"ragged nesting: {name}{_index(path)} has {len(node)} elements but "
+            f"ragged nesting: {name}{_index(path)} has {len(items)} elements but "
             f"{name}{_index((0,) * depth)} has {expected}"
         )
+    outer += (node,)
     if depth + 1 == len(shape):
-        for i, item in enumerate(node):
-            flat.append(item if type(item) is float else _number(item, name, path + (i,)))
+        for i, item in enumerate(items):
+            flat.append(item if type(item) is float else _number(item, name, path + (i,), outer))
         return
-    for i, child in enumerate(node):
+    for i, child in enumerate(items):
         if not isinstance(child, list):
             raise ValueError(
                 f"ragged nesting: {name}{_index(path + (i,))} is {type(child).__name__} "
                 f"but {name}{_index((0,) * (depth + 1))} is a list"
             )
-        _flatten(child, shape, depth + 1, path + (i,), name, flat)
+        _flatten(child, shape, depth + 1, path + (i,), name, flat, outer)
 
 
-def _number(item, name, path):
+def _contains_itself(name, depth, outer_depth):
+    """The message for the list at depth `depth` (on the path of first
+    elements) being the one at `outer_depth`."""
+    return (
+        f"{name}{_index((0,) * depth)} is {name}{_index((0,) * outer_depth)}: "
+        "a list that contains itself has no shape"
+    )
+
+
+def _number(item, name, path, outer):
     where = f"{name}{_index(path)}"
     if isinstance(item, list):
+        for depth, lst in enumerate(outer):
+            if lst is item:
+                raise ValueError(
+                    f"{where} is {name}{_index(path[:depth])}: a list that contains itself has no shape"
+                )
         raise ValueError(f"ragged nesting: {where} is a list but {name}{_index((0,) * len(path))} is a number")
     if isinstance(item, bool) or not isinstance(item, numbers.Real):
         raise TypeError(f"{where} is {type(item).__name__}, not a real number")
