@@ -50,6 +50,8 @@ _ACCEPTED = (
 
 if _np is not None:
     _NUMPY_CODE = {_np.dtype(_np.float32): "f", _np.dtype(_np.float64): "d"}
+    # What as_strided wraps its base in (a private class, found by use).
+    _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
 
 # At most this many nested lists, like a memoryview (PyBUF_MAX_NDIM) and
 # NumPy 2 (NPY_MAXDIMS): deeper is a mistake, or a list that contains itself.
@@ -119,7 +121,69 @@ def source(value, name):
     return _buffer_source(view, name)
 
 
+def _exact(array_):
+    """An ndarray subclass as a plain ndarray over the same memory: its size,
+    shape, dtype and flags are then NumPy's, whatever the subclass's Python
+    properties say."""
+    return array_ if type(array_) is _np.ndarray else _np.ndarray.view(array_, _np.ndarray)
+
+
+def _refuse_beyond(array_, name):
+    """Raises if plain ndarray `array_` reaches past the memory it views,
+    as np.lib.stride_tricks.as_strided can make it claim: C, and NumPy's
+    own copy, would read (or write) outside it. NumPy checks the bounds of
+    every other view it makes (slices, reshapes, frombuffer, ndarray(buffer=)).
+    """
+    base = array_.base
+    if type(base) is not _STRIDED or not array_.size:
+        return
+    held = _held_span(base.base)
+    if held is None:
+        return  # memory NumPy cannot describe (a raw pointer): trusted, as NumPy does
+    low, high = _span(array_)
+    if low < held[0] or high > held[1]:
+        raise ValueError(
+            f"{name} reaches beyond the memory it views: it spans {high - low} bytes, "
+            f"{held[1] - held[0]} bytes are there (an array made with as_strided?)"
+        )
+
+
+def _span(array_):
+    """(first byte, one past the last byte) plain, non-empty ndarray `array_` reads."""
+    low = high = array_.__array_interface__["data"][0]
+    for size, stride in zip(array_.shape, array_.strides):
+        if stride < 0:
+            low += (size - 1) * stride
+        else:
+            high += (size - 1) * stride
+    return low, high + array_.itemsize
+
+
+def _held_span(base):
+    """(first byte, one past the last) of the memory `base`, the array
+    as_strided was given or what it views, holds; None when unknown."""
+    while True:
+        if isinstance(base, _np.ndarray):
+            base = _exact(base)
+            if base.base is None:
+                return _span(base) if base.size else (0, 0)
+            base = base.base
+        elif type(base) is _STRIDED:
+            base = base.base
+        else:
+            break
+    try:
+        view = memoryview(base)
+        if not view.nbytes:
+            return 0, 0
+        return _span(_np.asarray(view))
+    except Exception:  # no buffer, or one NumPy cannot describe
+        return None
+
+
 def _ndarray_source(value, name):
+    value = _exact(value)
+    _refuse_beyond(value, name)
     code = _NUMPY_CODE.get(value.dtype)
     if code is None:
         raise TypeError(
@@ -138,7 +202,8 @@ def _array_source(value, name):
             f"{name} is array.array({code!r}); libcrelu takes array.array('f') "
             "(float32) or array.array('d') (float64)"
         )
-    return Operand(value, code, (len(value),), len(value), ARRAY)
+    count = array.array.__len__(value)  # a subclass's __len__ may say anything
+    return Operand(value, code, (count,), count, ARRAY)
 
 
 def _buffer_source(view, name):
@@ -393,10 +458,12 @@ def _describe(out):
 
 def _checked_out(src, out):
     if _np is not None and isinstance(out, _np.ndarray):
-        code, shape = _NUMPY_CODE.get(out.dtype), out.shape
-        contiguous, writeable, data = out.flags.c_contiguous, out.flags.writeable, out
+        data = _exact(out)
+        _refuse_beyond(data, "out")
+        code, shape = _NUMPY_CODE.get(data.dtype), data.shape
+        contiguous, writeable = data.flags.c_contiguous, data.flags.writeable
     elif isinstance(out, array.array):
-        code, shape = out.typecode, (len(out),)
+        code, shape = out.typecode, (array.array.__len__(out),)
         contiguous, writeable, data = True, True, out
     else:
         if isinstance(out, (list, tuple)):

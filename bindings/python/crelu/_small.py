@@ -70,6 +70,8 @@ def _layout_holds():
 if _np is not None and _layout_holds():
     _NDARRAY = _np.ndarray
     _F32, _F64 = _np.dtype(_np.float32), _np.dtype(_np.float64)
+    # What as_strided wraps its base in (a private class, found by use).
+    _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
     _empty = _np.empty
 else:
     _NDARRAY = None  # type(x) is None never holds: nothing is small
@@ -81,7 +83,8 @@ def call(functions, ctx, x, out):
 
     Small: x is an exact ndarray (no subclass, whose methods could run
     Python and whose layout is its own) of native float32 or float64, aligned
-    and C-contiguous, with at most SMALL_COUNT elements; `out` is None (the
+    and C-contiguous, with at most SMALL_COUNT elements, not made by
+    as_strided; `out` is None (the
     target is then a new array) or an exact ndarray of x's dtype and shape,
     aligned, C-contiguous and writeable. `functions` are HELD's, by dtype
     code; `ctx` is None for the stateless ones, else a context's slot. A
@@ -99,6 +102,10 @@ def call(functions, ctx, x, out):
     count = x.size
     if count > SMALL_COUNT or x.flags.num & _READABLE != _READABLE:
         return None
+    # An array made by as_strided may claim more memory than there is:
+    # NumPy checked no other kind of view; the general path checks these.
+    if type(x.base) is _STRIDED:
+        return None
     if out is None:
         out = _empty(x.shape, dtype)
     elif (
@@ -106,6 +113,7 @@ def call(functions, ctx, x, out):
         or out.dtype is not dtype
         or out.shape != x.shape
         or out.flags.num & _WRITABLE != _WRITABLE
+        or type(out.base) is _STRIDED
     ):
         return None
     # c_void_p objects over the arrays' own data fields: ctypes reads the
