@@ -118,7 +118,22 @@ def source(value, name):
         view = memoryview(value)
     except TypeError:
         raise TypeError(f"{name} must be {_ACCEPTED}, not {type(value).__name__}") from None
+    except ValueError:
+        _refuse_released(value, name)
+        raise
     return _buffer_source(view, name)
+
+
+def _refuse_released(value, name):
+    """Raises the error for a released memoryview (the only buffer whose
+    memoryview() is a ValueError); returns for anything else."""
+    if isinstance(value, memoryview):
+        try:
+            value.nbytes
+        except ValueError:
+            raise ValueError(
+                f"{name} is a detached (released) memoryview: its memory is gone"
+            ) from None
 
 
 def _exact(array_):
@@ -478,6 +493,9 @@ def _checked_out(src, out):
                 "out must be a writeable float32/float64 buffer (NumPy array, array.array, "
                 f"memoryview), not {type(out).__name__}"
             ) from None
+        except ValueError:
+            _refuse_released(out, "out")
+            raise
         code, shape = _format_code(view.format), view.shape
         contiguous, writeable, data = view.c_contiguous, not view.readonly, view
     if code != src.code:
