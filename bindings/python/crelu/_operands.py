@@ -10,7 +10,11 @@ Accepted inputs, and the kind that comes back for each:
     shape over new memory. Zero-copy when C-contiguous, read-only included;
     a strided view is copied into C order first.
   * list, flat or nested rows of real numbers -> float64, given back as lists
-    with the same nesting. Lists are always converted (they hold no doubles).
+    with the same nesting. Lists are always converted (they hold no doubles),
+    each list as it was when reached (an element's __float__ may change it),
+    read as stored (a subclass's __len__ is not asked). A list that contains
+    itself, more than MAX_DEPTH nested lists, or a shape whose float64 copy
+    cannot exist is an error, found before any copy.
 Anything else (other dtypes, float16, object, int buffers, tuples, scalars)
 is a TypeError: the C library computes float32 and float64 only, and a
 silent conversion would hide a mistake and cost a copy.
