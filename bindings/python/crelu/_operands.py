@@ -148,15 +148,13 @@ def _exact(array_):
 
 
 def _refuse_beyond(array_, name):
-    """Raises if plain ndarray `array_` reaches past the memory it views,
-    as np.lib.stride_tricks.as_strided can make it claim: C, and NumPy's
-    own copy, would read (or write) outside it. NumPy checks the bounds of
-    every other view it makes (slices, reshapes, frombuffer, ndarray(buffer=)).
-    """
-    base = array_.base
-    if type(base) is not _STRIDED or not array_.size:
+    """Raises if plain ndarray `array_`, made by as_strided (its base is
+    _STRIDED), reaches past the memory it views: C, and NumPy's own copy,
+    would read (or write) outside it. NumPy checks the bounds of every
+    other view it makes (slices, reshapes, frombuffer, ndarray(buffer=))."""
+    if not array_.size:
         return
-    held = _held_span(base.base)
+    held = _held_span(array_.base.base)
     if held is None:
         return  # memory NumPy cannot describe (a raw pointer): trusted, as NumPy does
     low, high = _span(array_)
@@ -201,8 +199,10 @@ def _held_span(base):
 
 
 def _ndarray_source(value, name):
-    value = _exact(value)
-    _refuse_beyond(value, name)
+    if type(value) is not _np.ndarray:
+        value = _exact(value)
+    if type(value.base) is _STRIDED:
+        _refuse_beyond(value, name)
     code = _NUMPY_CODE.get(value.dtype)
     if code is None:
         raise TypeError(
@@ -477,8 +477,9 @@ def _describe(out):
 
 def _checked_out(src, out):
     if _np is not None and isinstance(out, _np.ndarray):
-        data = _exact(out)
-        _refuse_beyond(data, "out")
+        data = out if type(out) is _np.ndarray else _exact(out)
+        if type(data.base) is _STRIDED:
+            _refuse_beyond(data, "out")
         code, shape = _NUMPY_CODE.get(data.dtype), data.shape
         contiguous, writeable = data.flags.c_contiguous, data.flags.writeable
     elif isinstance(out, array.array):

@@ -31,10 +31,10 @@ __all__ = ["SMALL_COUNT", "call"]
 # other Python threads should run while C works.
 SMALL_COUNT = 1 << 14
 
-# NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_ALIGNED and NPY_ARRAY_WRITEABLE from
-# numpy/ndarraytypes.h, part of NumPy's C ABI: one read of flags.num tests
-# all three (checked against the named flags below).
-_C_CONTIGUOUS, _ALIGNED, _WRITEABLE = 0x1, 0x100, 0x400
+# NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_ALIGNED, NPY_ARRAY_WRITEABLE and
+# NPY_ARRAY_OWNDATA from numpy/ndarraytypes.h, part of NumPy's C ABI: one
+# read of flags.num tests them all (checked against the named flags below).
+_C_CONTIGUOUS, _ALIGNED, _WRITEABLE, _OWNDATA = 0x1, 0x100, 0x400, 0x4
 _READABLE = _C_CONTIGUOUS | _ALIGNED
 _WRITABLE = _READABLE | _WRITEABLE
 
@@ -59,8 +59,9 @@ def _layout_holds():
             (_C_CONTIGUOUS if flags.c_contiguous else 0)
             | (_ALIGNED if flags.aligned else 0)
             | (_WRITEABLE if flags.writeable else 0)
+            | (_OWNDATA if flags.owndata else 0)
         )
-        if flags.num & _WRITABLE != expected:
+        if flags.num & (_WRITABLE | _OWNDATA) != expected:
             return False
         if _pointer_at(id(view) + _DATA_OFFSET).value != view.__array_interface__["data"][0]:
             return False
@@ -100,22 +101,22 @@ def call(functions, ctx, x, out):
     else:
         return None  # other dtypes, and float32 in another byte order
     count = x.size
-    if count > SMALL_COUNT or x.flags.num & _READABLE != _READABLE:
+    flags = x.flags.num
+    if count > SMALL_COUNT or flags & _READABLE != _READABLE:
         return None
     # An array made by as_strided may claim more memory than there is:
-    # NumPy checked no other kind of view; the general path checks these.
-    if type(x.base) is _STRIDED:
+    # NumPy checked every other view; the general path checks these. An
+    # array that owns its memory is none (its base is not even read).
+    if not flags & _OWNDATA and type(x.base) is _STRIDED:
         return None
     if out is None:
         out = _empty(x.shape, dtype)
-    elif (
-        type(out) is not _NDARRAY
-        or out.dtype is not dtype
-        or out.shape != x.shape
-        or out.flags.num & _WRITABLE != _WRITABLE
-        or type(out.base) is _STRIDED
-    ):
+    elif type(out) is not _NDARRAY or out.dtype is not dtype or out.shape != x.shape:
         return None
+    else:
+        flags = out.flags.num
+        if flags & _WRITABLE != _WRITABLE or not flags & _OWNDATA and type(out.base) is _STRIDED:
+            return None
     # c_void_p objects over the arrays' own data fields: ctypes reads the
     # pointers at the call, with no int in between.
     source = _pointer_at(id(x) + _DATA_OFFSET)
