@@ -213,9 +213,12 @@ const CASES = [
     Object.defineProperty(x, 1, { get() { x.pop(); return 2; } });
     h.attempt(() => h.relu(x));
   }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[\d\] must be a number; got undefined$/)],
-  ['an index getter that pushes on every read: the length read first counts', (h) => {
-    const x = [1, -2, 3];
-    Object.defineProperty(x, 0, { get() { x.push(9); return 1; } });
+  ['index getters that each append another such getter: the length read first counts', (h) => {
+    const x = [];
+    const grow = (value) => Object.defineProperty(x, x.length, {
+      get() { grow(5); return value; }, configurable: true, enumerable: true,
+    });
+    [1, -2, 3].forEach(grow);
     const y = h.attempt(() => new h.ReLU().forward(x));
     h.assertSameBits(y, h.reference.forward(Float64Array.of(1, -2, 3), {}), 'forward of the first three');
   }, RESULT],
@@ -226,10 +229,12 @@ const CASES = [
     h.attempt(() => r.backward(d));
     h.assertKeptForward(r);
   }, throws('EvalError', undefined, /^from the getter$/)],
-  ['an index getter that closes the object during backward', (h) => {
+  ['an index getter that closes the object during the addon\'s own read of d', (h) => {
     const r = h.primed();
     const d = [1, 2, 3];
-    Object.defineProperty(d, 1, { get() { r.close(); return 2; } });
+    // A string for index.js's copy, so the addon reads d again; then a number.
+    let reads = 0;
+    Object.defineProperty(d, 1, { get() { reads += 1; if (reads === 1) return 'two'; r.close(); return 2; } });
     h.attempt(() => r.backward(d));
     if (!r.closed) throw new Error('not closed');
   }, throws('Error', 'CRELU_ERR_CLOSED', /^ReLU\.backward: this ReLU object is closed$/)],
@@ -361,6 +366,15 @@ const CASES = [
     h.attempt(() => r.backward(new Float64Array(0)));
     h.assertKeptForward(r);
   }, throws('RangeError', 'CRELU_ERR_SIZE_MISMATCH', /^ReLU\.backward: .*element count differs from the last forward/)],
+
+  ['an empty backward before any forward', (h) => h.attempt(() => new h.ReLU().backward(new Float32Array(0))),
+    throws('Error', 'CRELU_ERR_NO_FORWARD', /^ReLU\.backward: backward called before any successful forward/)],
+  ['an empty forward, then an empty backward', (h) => {
+    const r = h.primed();
+    const x = new Float32Array(new ArrayBuffer(8), 8, 0); // empty, at the end of a live buffer
+    h.assertSameBits(r.forward(x), new Float32Array(0), 'empty forward');
+    h.assertSameBits(h.attempt(() => r.backward(new Float32Array(0))), new Float32Array(0), 'empty backward');
+  }, RESULT],
 
   // Resizable buffers: a view left out of bounds is refused like a detached
   // one; a length-tracking view is taken at its length of the moment.
