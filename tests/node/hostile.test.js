@@ -14,13 +14,27 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 
 const TIMEOUT_MS = 60000;
-// The address-space cap (RLIMIT_AS) of the cases that must not allocate a
-// huge array: a node process starts with about 0.7 GiB mapped, which leaves
-// no room for a copy of a sparse array's length (2 GiB and more here).
-const SPARSE_CAP_KIB = 2 * 2 ** 20;
-// The cap of the cases that fill the address space on purpose.
-const FILL_CAP_KIB = 4 * 2 ** 20;
 const MARK = '@@hostile@@';
+const GIB_IN_KIB = 2 ** 20;
+
+// The address space (KiB) a node process that loaded crelu has mapped
+// (about 0.7 GiB here): the caps (RLIMIT_AS) of the cases are set above it.
+let baseline;
+function baselineKiB() {
+  if (baseline === undefined) {
+    const child = spawnSync(process.execPath, ['-e',
+      "require('crelu'); process.stdout.write(/VmSize:\\s*(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])"],
+    { encoding: 'utf8', timeout: TIMEOUT_MS });
+    baseline = Number(child.stdout);
+    assert.ok(baseline > 0, `no VmSize from a child: ${child.stdout} ${child.stderr}`);
+  }
+  return baseline;
+}
+// Cases that must not allocate a huge array: 1 GiB above the baseline
+// leaves no room for a copy of a sparse array's length (2 GiB and more).
+const SPARSE_CAP = () => baselineKiB() + GIB_IN_KIB;
+// Cases that fill the address space on purpose (elementsOfFreeSpace).
+const FILL_CAP = () => baselineKiB() + 3 * GIB_IN_KIB;
 
 // Runs in the child: what the cases may use.
 function childHelpers(dir) {
@@ -122,39 +136,39 @@ function runChild(body, cap) {
 const throws = (name, code, message) => ({ name, code, message });
 const RESULT = { result: true };
 
-// [what, body(h), expected (throws(...) or RESULT), { cap }]
+// [what, body(h), expected (throws(...) or RESULT), { cap: () => KiB }]
 const CASES = [
   // Sizes at and past every limit. A sparse array says nothing of its data:
   // its first hole is reported without a copy of its length being made,
   // which the address-space cap would refuse.
   ['relu of a 2^32-1-long array of holes', (h) => h.attempt(() => h.relu(h.holes(2 ** 32 - 1))),
-    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ['forward of a 2^32-1-long array, a hole after three numbers', (h) => {
     const r = h.primed();
     const x = h.holes(2 ** 32 - 1);
     x[0] = 1; x[1] = -1; x[2] = 2;
     h.attempt(() => r.forward(x));
     h.assertKeptForward(r);
-  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: x\[3\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: x\[3\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ['backward of a 2^32-1-long array of holes', (h) => {
     const r = h.primed();
     h.attempt(() => r.backward(h.holes(2 ** 32 - 1)));
     h.assertKeptForward(r);
-  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.backward: d\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.backward: d\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ["the addon's own relu (index.js bypassed) on a 2^32-1-long array", (h) => h.attempt(() => h.addon.relu(h.holes(2 ** 32 - 1))),
-    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ['2^30 elements (n * 4 = 2^32), one number then holes', (h) => {
     const x = h.holes(2 ** 30);
     x[0] = 1;
     h.attempt(() => h.relu(x));
-  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[1\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[1\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ['2^29 elements (n * 8 = 2^32), two numbers then holes', (h) => {
     const x = h.holes(2 ** 29);
     x[0] = 1; x[1] = 2;
     h.attempt(() => new h.ReLU().forward(x));
-  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: x\[2\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: x\[2\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ["2^28 elements (the issue's 2 GiB copy), a hole first", (h) => h.attempt(() => h.relu(h.holes(2 ** 28))),
-    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP_KIB }],
+    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[0\] must be a number; got undefined$/), { cap: SPARSE_CAP }],
   ['a Float32Array of 2^32 elements against an empty out: no 32-bit wrap to 0', (h) => {
     let x;
     try {
@@ -169,17 +183,17 @@ const CASES = [
   ['relu whose result cannot be allocated', (h) => {
     const x = new Float32Array(h.elementsOfFreeSpace(0.6));
     h.attempt(() => h.relu(x));
-  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^relu: cannot allocate a Float32Array of \d+ elements for the result/), { cap: FILL_CAP_KIB }],
+  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^relu: cannot allocate a Float32Array of \d+ elements for the result/), { cap: FILL_CAP }],
   ['forward whose result cannot be allocated; the object works afterwards', (h) => {
     const r = h.primed();
     const x = new Float32Array(h.elementsOfFreeSpace(0.6));
     h.attempt(() => r.forward(x));
     h.assertKeptForward(r);
-  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^ReLU\.forward: cannot allocate a Float32Array/), { cap: FILL_CAP_KIB }],
+  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^ReLU\.forward: cannot allocate a Float32Array/), { cap: FILL_CAP }],
   ["the addon's fast entry point without out (index.js bypassed), result too large", (h) => {
     const x = new Float32Array(h.elementsOfFreeSpace(0.6));
     h.attempt(() => h.addon.internal.reluFloat32(x, undefined));
-  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^relu: cannot allocate a Float32Array/), { cap: FILL_CAP_KIB }],
+  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^relu: cannot allocate a Float32Array/), { cap: FILL_CAP }],
   ["forward whose saved copy of x (libcrelu's own) cannot be allocated", (h) => {
     const r = h.primed(Float32Array);
     const n = h.elementsOfFreeSpace(0.4);
@@ -187,7 +201,7 @@ const CASES = [
     const out = new Float32Array(n);
     h.attempt(() => r.forward(x, out));
     h.assertKeptForward(r, Float32Array);
-  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^ReLU\.forward: .*out of memory/), { cap: FILL_CAP_KIB }],
+  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^ReLU\.forward: .*out of memory/), { cap: FILL_CAP }],
 
   // Sparse arrays: holes anywhere, holes the prototype chain fills.
   ['a hole past the last element (length set longer)', (h) => {
@@ -207,7 +221,7 @@ const CASES = [
     const x = [1, 2, 3, 4];
     Object.defineProperty(x, 1, { get() { x.length = 2 ** 32 - 1; return 'two'; } });
     h.attempt(() => h.relu(x));
-  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[1\] must be a number; got a string$/), { cap: SPARSE_CAP_KIB }],
+  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x\[1\] must be a number; got a string$/), { cap: SPARSE_CAP }],
   ['an index getter that pops the array on every read', (h) => {
     const x = [1, 2, 3, 4];
     Object.defineProperty(x, 1, { get() { x.pop(); return 2; } });
@@ -446,7 +460,7 @@ test('at least 20 hostile cases', () => assert.ok(CASES.length >= 20, String(CAS
 
 for (const [what, body, expected, { cap } = {}] of CASES) {
   test(what, (t) => {
-    const child = runChild(body, cap);
+    const child = runChild(body, cap?.());
     const tail = `\nstderr: ${(child.stderr ?? '').slice(-2000)}`;
     assert.ok(child.error?.code !== 'ETIMEDOUT', `hung: no exit within ${TIMEOUT_MS} ms${tail}`);
     assert.ifError(child.error);
