@@ -4,6 +4,8 @@
  * are not consulted) and checked element by element.
  */
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "crelu_lua.h"
 
@@ -11,15 +13,38 @@ static int table_size_hint(size_t length) {
     return length <= INT_MAX ? (int)length : 0;
 }
 
+/* The most float64 values one buffer can hold: the byte count must fit in
+ * size_t, ptrdiff_t (C's pointer arithmetic) and lua_Integer (Lua's
+ * allocator). */
+static size_t max_count(void) {
+    size_t bytes = SIZE_MAX;
+    if ((uintmax_t)PTRDIFF_MAX < bytes) {
+        bytes = (size_t)PTRDIFF_MAX;
+    }
+    if ((uintmax_t)LUA_MAXINTEGER < bytes) {
+        bytes = (size_t)LUA_MAXINTEGER;
+    }
+    return bytes / sizeof(double);
+}
+
 crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who) {
     crelu_lua__shape shape = {0, 0, 0, 0};
     index = lua_absindex(L, index);
+    /* #t is a border, not a count: a table holding t[1], t[2], t[4], ...,
+     * t[2^61] (64 entries) has #t = 2^61. So every length is checked
+     * against max_count() before anything is allocated for it. */
+    size_t limit = max_count();
     size_t length = (size_t)lua_rawlen(L, index);
     lua_rawgeti(L, index, 1);
     shape.nested = lua_type(L, -1) == LUA_TTABLE;
     lua_pop(L, 1);
 
     if (!shape.nested) {
+        if (length > limit) {
+            luaL_error(L, "%s: a table of length %I (#t) is more than the %I numbers a buffer "
+                          "can hold",
+                       who, (lua_Integer)length, (lua_Integer)limit);
+        }
         shape.cols = length;
         shape.count = length;
         return shape;
@@ -40,7 +65,12 @@ crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who
         }
         lua_pop(L, 1);
     }
-    /* Each row holds cols elements in memory, so the product cannot overflow. */
+    /* Rows may share one table, and a row's length may be such a border. */
+    if (shape.cols != 0 && shape.rows > limit / shape.cols) {
+        luaL_error(L, "%s: %I rows of length %I (#row) are more than the %I numbers a buffer "
+                      "can hold",
+                   who, (lua_Integer)shape.rows, (lua_Integer)shape.cols, (lua_Integer)limit);
+    }
     shape.count = shape.rows * shape.cols;
     return shape;
 }
