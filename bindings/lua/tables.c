@@ -110,16 +110,36 @@ static void read_numbers(lua_State *L, int index, double *values, size_t count,
     lua_settop(L, base);
 }
 
+/* The caller allocated `values` between crelu_lua__table_shape and here, and
+ * an allocation can run a __gc finalizer that changes the table: a row that
+ * is no longer a table, or a length that moved, is an error (reading on
+ * would hand lua_rawgeti a non-table, or miss elements). */
+static void changed_during_call(lua_State *L, const char *who) {
+    luaL_error(L, "%s: the table changed during the call (a __gc finalizer that ran meanwhile "
+                  "changed it)",
+               who);
+}
+
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who) {
     index = lua_absindex(L, index);
     luaL_checkstack(L, READ_BATCH + 1, who);
+    size_t length = (size_t)lua_rawlen(L, index);
     if (!shape->nested) {
+        if (length != shape->count) {
+            changed_during_call(L, who);
+        }
         read_numbers(L, index, values, shape->count, who, 0);
         return;
     }
+    if (length != shape->rows) {
+        changed_during_call(L, who);
+    }
     for (size_t r = 0; r < shape->rows; r++) {
-        lua_rawgeti(L, index, (lua_Integer)r + 1);
+        if (lua_rawgeti(L, index, (lua_Integer)r + 1) != LUA_TTABLE ||
+            (size_t)lua_rawlen(L, -1) != shape->cols) {
+            changed_during_call(L, who);
+        }
         read_numbers(L, lua_gettop(L), values + r * shape->cols, shape->cols, who, r + 1);
         lua_pop(L, 1);
     }
