@@ -99,8 +99,9 @@ crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who
 
 /* Copies the table at `index`, of shape `shape`, into `values` as doubles;
  * raises a Lua error naming `who` and the element at the first non-number,
- * or if the shape changed since crelu_lua__table_shape (`values` is then
- * partly written: pass a scratch buffer). */
+ * at an integer key found past a table's or row's length, or if the shape
+ * changed since crelu_lua__table_shape (`values` is then partly written:
+ * pass a scratch buffer). */
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who);
 

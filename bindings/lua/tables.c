@@ -91,6 +91,37 @@ static void not_a_number(lua_State *L, const char *who, size_t row, size_t col) 
  * saves one of the three (lua_rawgeti's result is the type check). */
 #define READ_BATCH 64
 
+/* Raises an error if the table at absolute `index` has a positive integer
+ * key past `count`, its #t: #t is any border, so {[1] = 1, [3] = 3} may have
+ * #t = 1, and reading 1..#t alone would drop t[3] without a word. A full
+ * traversal would cost a pass over every element; lua_next from key #t
+ * visits only what Lua stores after it: the rest of the array part and the
+ * hash part when t[#t] is in the array part (a list constructor, appends),
+ * which then costs next to nothing. When t[#t] is in the hash part, keys in
+ * hash slots before it are not visited: see the README. */
+static void check_nothing_past(lua_State *L, int index, size_t count, const char *who,
+                               size_t row) {
+    if (count == 0) {
+        lua_pushnil(L);
+    } else {
+        lua_pushinteger(L, (lua_Integer)count);
+    }
+    while (lua_next(L, index) != 0) {
+        if (lua_isinteger(L, -2) && lua_tointeger(L, -2) > (lua_Integer)count) {
+            lua_Integer key = lua_tointeger(L, -2);
+            if (row == 0) {
+                luaL_error(L, "%s: element [%I] is set but the table's length (#t) is %I: "
+                              "a table with holes is not a list of numbers",
+                           who, key, (lua_Integer)count);
+            }
+            luaL_error(L, "%s: element [%I][%I] is set but the row's length (#row) is %I: "
+                          "a row with holes is not a list of numbers",
+                       who, (lua_Integer)row, key, (lua_Integer)count);
+        }
+        lua_pop(L, 1);
+    }
+}
+
 /* Reads elements 1..count of the table at absolute `index` into `values`
  * (row `row`, 0 if flat, for messages). Strings are not coerced. */
 static void read_numbers(lua_State *L, int index, double *values, size_t count,
@@ -108,6 +139,7 @@ static void read_numbers(lua_State *L, int index, double *values, size_t count,
         }
     }
     lua_settop(L, base);
+    check_nothing_past(L, index, count, who, row);
 }
 
 /* The caller allocated `values` between crelu_lua__table_shape and here, and
@@ -123,7 +155,7 @@ static void changed_during_call(lua_State *L, const char *who) {
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who) {
     index = lua_absindex(L, index);
-    luaL_checkstack(L, READ_BATCH + 1, who);
+    luaL_checkstack(L, READ_BATCH + 2, who);
     size_t length = (size_t)lua_rawlen(L, index);
     if (!shape->nested) {
         if (length != shape->count) {
@@ -143,6 +175,7 @@ void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shap
         read_numbers(L, lua_gettop(L), values + r * shape->cols, shape->cols, who, r + 1);
         lua_pop(L, 1);
     }
+    check_nothing_past(L, index, shape->rows, who, 0);
 }
 
 static void push_flat(lua_State *L, const double *values, size_t count) {
