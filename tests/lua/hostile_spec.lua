@@ -456,6 +456,7 @@ local CASES = {
               report(ok2, ok2 and {dx[1], dx[2], dx[3]} or dx)
             end
             collectgarbage("incremental")
+            -- The count, as an outcome line that `rounds` requires once.
             print(nested >= 5 and "ERR nested calls ran" or "ERR only " .. nested .. " nested")]],
    rounds = {err("nested calls ran"), fwd({-0.5, 0.5, 1.5}),
              bwd({-0.5, 0.5, 1.5}, {-1.0, 0.0, 1.0}), min = 1}},
