@@ -22,8 +22,10 @@ export type Output<T extends Input> = T extends Float32Array ? Float32Array : Fl
  * The `code` of every error the package throws. A libcrelu status keeps its
  * C name (and the message carries crelu_strerror's text); the rest are the
  * binding's own: INVALID_TYPE (a TypeError: wrong kind of value), CLOSED,
- * DETACHED (a buffer detached mid-call), NAPI (a Node-API call failed),
- * VERSION (libcrelu of another major version at load).
+ * DETACHED (a TypeError: an operand's ArrayBuffer is detached, or a view is
+ * out of bounds of a resizable buffer that shrank; never read as empty),
+ * NAPI (a Node-API call failed), VERSION (libcrelu of another major version
+ * at load). OUT_OF_MEMORY is a RangeError, as V8's own allocation failures.
  */
 export type ErrorCode =
   | 'CRELU_ERR_INVALID_ARGUMENT' | 'CRELU_ERR_OUT_OF_MEMORY' | 'CRELU_ERR_NO_FORWARD'
@@ -35,9 +37,9 @@ export type ErrorCode =
  * A ReLU layer: forward(x) remembers what backward(d) needs.
  *
  * Errors: TypeError for a wrong kind of value (and backward's dtype
- * differing from forward's), RangeError for a bad size or option value,
- * Error for state (closed, backward before forward). Each has a stable
- * `code` (ErrorCode).
+ * differing from forward's, and a detached buffer), RangeError for a bad
+ * size or option value or memory that cannot be had, Error for state
+ * (closed, backward before forward). Each has a stable `code` (ErrorCode).
  */
 export class ReLU {
   constructor(options?: ReLUOptions);

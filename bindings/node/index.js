@@ -62,9 +62,15 @@ function typedPair(x, out) {
 
 // A result array for x, made here: several times cheaper than through
 // Node-API. A wrong `length` (an own property can shadow the getter) only
-// makes the fast entry point decline, and the checked one allocates.
+// makes the fast entry point decline, and the checked one allocates. When
+// it cannot be made (no memory, an impossible `length`), undefined: the
+// entry point then makes it itself, or raises the addon's RangeError.
 function newLike(x, Type) {
-  return new Type(x.length);
+  try {
+    return new Type(x.length);
+  } catch {
+    return undefined;
+  }
 }
 
 // What the addon reads as a plain array (napi_is_array: not a Proxy).
@@ -72,12 +78,27 @@ function isPlainArray(x) {
   return Array.isArray(x) && !isProxy(x);
 }
 
+// V8 keeps at most 2^27 - 2 elements in a dense array (a 1 GiB backing
+// store); a longer array is sparse, and its holes read as undefined unless
+// its prototype fills them. Such arrays go to the addon, which reads
+// elements before it allocates: a copy sized by the length alone could be
+// 32 GiB for an array that holds nothing.
+const MAX_DENSE_LENGTH = 2 ** 27;
+
 // A plain array's elements as a Float64Array, each read once in index order
 // as the addon would read them; undefined at the first element that is not
-// a number, which the checked path then reads again and reports.
+// a number, which the checked path then reads again and reports, and for
+// an array too long or a copy that cannot be allocated, which the checked
+// path handles.
 function copyNumbers(array) {
   const length = array.length;
-  const copy = new Float64Array(length);
+  if (length > MAX_DENSE_LENGTH) return undefined;
+  let copy;
+  try {
+    copy = new Float64Array(length);
+  } catch {
+    return undefined;
+  }
   for (let i = 0; i < length; i++) {
     const value = array[i];
     if (typeof value !== 'number') return undefined;

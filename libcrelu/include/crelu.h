@@ -31,6 +31,20 @@
  * or serialise calls on a shared one. Different contexts and the stateless
  * functions may be used from any number of threads at once.
  *
+ * Signals: crelu_forward_*(), crelu_backward_*(), crelu_relu_*(),
+ * crelu_relu_backward_*() and crelu_strerror() are async-signal-safe (a
+ * handler may call them, also while it interrupts one of them) once the
+ * process has returned from a call with at least as many threads that was
+ * split across them: the first call picks the kernels and reads the machine,
+ * and a split call starts the pool's threads, which a handler must not do.
+ * The stateless functions use the automatic thread count (see
+ * crelu_set_num_threads). A forward on a context must also allocate nothing
+ * (its saved state fits what an earlier forward on that context reserved),
+ * and the context must not be the one the interrupted code is using. A call
+ * that interrupts a call holding the thread pool runs on its own thread; no
+ * call changes errno. crelu_create*(), crelu_destroy() and the setters are
+ * not async-signal-safe.
+ *
  * Buffers: any address aligned for its element type, as C requires of a
  * float or double pointer; no further alignment is needed (the kernels align
  * themselves, and results never depend on alignment).

@@ -68,16 +68,13 @@ test('bad elements anywhere in a long plain array raise the checked path\'s erro
   assertInvalidType(() => relu(sparse), /^relu: x\[0\] must be a number; got undefined$/);
 });
 
-test('a plain array too long to copy throws, and the process lives', () => {
-  // The copy is 32 GiB. Where it cannot be allocated, V8 throws a RangeError
-  // in JS (Node-API's napi_create_arraybuffer would abort the process);
-  // where it can, the hole at 0 is reported.
+test('a plain array too long to copy reports its first hole', () => {
+  // A copy sized by the length would be 32 GiB; elements are read first.
+  // (hostile.test.js runs such cases under an address-space cap.)
   const x = [];
   x.length = 2 ** 32 - 1;
-  for (const call of [() => relu(x), () => new ReLU().forward(x)]) {
-    assert.throws(call, (error) => (error.constructor === RangeError && /allocation failed/.test(error.message)) ||
-      (error.code === 'CRELU_ERR_INVALID_TYPE' && /x\[0\] must be a number; got undefined/.test(error.message)));
-  }
+  assertInvalidType(() => relu(x), /^relu: x\[0\] must be a number; got undefined$/);
+  assertInvalidType(() => new ReLU().forward(x), /^ReLU\.forward: x\[0\] must be a number; got undefined$/);
 });
 
 test('a Proxy of an array is not a plain array, as for the addon', () => {

@@ -13,11 +13,12 @@
 static void free_instance(napi_env env, void *data, void *hint) {
     (void)hint;
     crelu_node_instance *instance = data;
-    if (instance->relu_class != NULL) {
-        (void)napi_delete_reference(env, instance->relu_class);
-    }
-    if (instance->slot_keeper != NULL) {
-        (void)napi_delete_reference(env, instance->slot_keeper);
+    napi_ref refs[] = {instance->relu_class, instance->slot_keeper, instance->float32_array,
+                       instance->float64_array, instance->typed_array_at};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        if (refs[i] != NULL) {
+            (void)napi_delete_reference(env, refs[i]);
+        }
     }
     crelu_node__slots_release(instance->slots); /* objects still alive keep it */
     free(instance);
@@ -33,7 +34,7 @@ static napi_value relu_stateless(napi_env env, napi_callback_info info) {
     const void *input;
     void *result;
     if (!crelu_node__operands_from_args(env, args[0], args[1], "relu", "x", &operands) ||
-        !crelu_node__operands_data(env, &operands, &input, &result)) {
+        !crelu_node__operands_data(env, "relu", &operands, &input, &result)) {
         return NULL;
     }
     int status = operands.type == napi_float32_array
@@ -57,7 +58,8 @@ static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedar
     crelu_node_operands operands;
     const void *input = NULL;
     void *result = NULL;
-    switch (crelu_node__operands_typed(env, type, args[0], args[1], &operands, &input, &result)) {
+    switch (crelu_node__operands_typed(env, "relu", type, args[0], args[1], &operands, &input,
+                                       &result)) {
     case CRELU_NODE_TYPED_READY:
         break;
     case CRELU_NODE_TYPED_FAILED:
@@ -79,6 +81,29 @@ static napi_value relu_float32(napi_env env, napi_callback_info info) {
 
 static napi_value relu_float64(napi_env env, napi_callback_info info) {
     return relu_typed(env, info, napi_float64_array);
+}
+
+/* Keeps global[name], and the `at` of its prototype's prototype when
+ * `at` is not NULL (see instance.h). */
+static bool keep_intrinsics(napi_env env, const char *name, napi_ref *constructor,
+                            napi_ref *at) {
+    napi_value global, value, prototype, typed_array_prototype, function;
+    CRELU_NAPI_CALL(env, napi_get_global(env, &global), false);
+    CRELU_NAPI_CALL(env, napi_get_named_property(env, global, name, &value), false);
+    CRELU_NAPI_CALL(env, napi_create_reference(env, value, 1, constructor), false);
+    if (at == NULL) {
+        return true;
+    }
+    CRELU_NAPI_CALL(env, napi_get_named_property(env, value, "prototype", &prototype), false);
+    CRELU_NAPI_CALL(env, napi_get_prototype(env, prototype, &typed_array_prototype), false);
+    CRELU_NAPI_CALL(env, napi_get_named_property(env, typed_array_prototype, "at", &function),
+                    false);
+    napi_valuetype kind;
+    CRELU_NAPI_CALL(env, napi_typeof(env, function, &kind), false);
+    if (kind == napi_function) {
+        CRELU_NAPI_CALL(env, napi_create_reference(env, function, 1, at), false);
+    }
+    return true;
 }
 
 static bool check_library_version(napi_env env) {
@@ -118,6 +143,11 @@ NAPI_MODULE_INIT() {
     }
     /* From here on Node-API frees `instance` with the environment. */
 
+    if (!keep_intrinsics(env, "Float32Array", &instance->float32_array,
+                         &instance->typed_array_at) ||
+        !keep_intrinsics(env, "Float64Array", &instance->float64_array, NULL)) {
+        return NULL;
+    }
     napi_value relu_class, relu_function, version, isa, internal, float32, float64;
     CRELU_NAPI_CALL(env, napi_create_object(env, &internal), NULL);
     if (!crelu_node__define_relu_class(env, instance, internal, &relu_class)) {

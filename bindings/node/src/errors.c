@@ -23,6 +23,7 @@ static crelu_node_error_class class_of_status(int status) {
     case CRELU_ERR_INVALID_ARGUMENT: /* a bad option value, or overlapping buffers */
     case CRELU_ERR_SIZE_MISMATCH:
     case CRELU_ERR_OVERFLOW:
+    case CRELU_ERR_OUT_OF_MEMORY: /* as V8's own allocation failures */
         return CRELU_NODE_RANGE_ERROR;
     default:
         return CRELU_NODE_ERROR;

@@ -8,9 +8,10 @@
 
 /* Which JS error constructor a failure maps to. */
 typedef enum crelu_node_error_class {
-    CRELU_NODE_ERROR,       /* state: closed, backward before forward, out of memory */
-    CRELU_NODE_TYPE_ERROR,  /* wrong kind of value: not an array, not a number, wrong dtype */
-    CRELU_NODE_RANGE_ERROR, /* right kind, bad size or value */
+    CRELU_NODE_ERROR,       /* state: closed, backward before forward */
+    CRELU_NODE_TYPE_ERROR,  /* wrong kind of value: not an array, not a number, wrong dtype,
+                               a detached buffer (as V8's own TypeError) */
+    CRELU_NODE_RANGE_ERROR, /* right kind, bad size or value; out of memory (as V8's) */
 } crelu_node_error_class;
 
 /* Evaluates a napi_* call; on failure throws (unless a JS exception is

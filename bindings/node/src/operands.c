@@ -1,6 +1,11 @@
 #include "operands.h"
 
 #include "errors.h"
+#include "instance.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *typedarray_name(napi_typedarray_type type) {
     switch (type) {
@@ -53,27 +58,97 @@ static const char *describe(napi_env env, napi_value value) {
     return "an object";
 }
 
-static bool new_typedarray(napi_env env, napi_typedarray_type type, size_t length,
-                           napi_value *array, void **data) {
-    size_t element = type == napi_float32_array ? sizeof(float) : sizeof(double);
-    napi_value buffer;
-    CRELU_NAPI_CALL(env, napi_create_arraybuffer(env, length * element, data, &buffer), false);
-    CRELU_NAPI_CALL(env, napi_create_typedarray(env, type, length, buffer, 0, array), false);
+static size_t element_size(napi_typedarray_type type) {
+    return type == napi_float32_array ? sizeof(float) : sizeof(double);
+}
+
+/* Throws the RangeError for a result that could not be made, carrying the
+ * engine's reason: the exception its constructor threw, cleared here. */
+static bool throw_allocation_failure(napi_env env, const char *where,
+                                     napi_typedarray_type type, size_t length) {
+    char reason[128] = "out of memory";
+    bool pending = false;
+    napi_value exception, message;
+    napi_valuetype kind;
+    /* The engine's own RangeError: `message` is an own data property, read
+     * without running JS. */
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+        napi_get_and_clear_last_exception(env, &exception) == napi_ok &&
+        napi_typeof(env, exception, &kind) == napi_ok && kind == napi_object &&
+        napi_get_named_property(env, exception, "message", &message) == napi_ok &&
+        napi_typeof(env, message, &kind) == napi_ok && kind == napi_string) {
+        (void)napi_get_value_string_utf8(env, message, reason, sizeof reason, NULL);
+    }
+    return crelu_node__throw(env, CRELU_NODE_RANGE_ERROR, "CRELU_ERR_OUT_OF_MEMORY",
+                             "%s: cannot allocate a %s of %zu elements for the result (%s)",
+                             where, typedarray_name(type), length, reason);
+}
+
+/* A new zeroed `type` array of `length` elements, the result of `where`,
+ * and its data pointer if `data` is not NULL. Made by the engine's own
+ * constructor (kept at load, instance.h), which throws when memory runs
+ * out, where napi_create_arraybuffer would abort the process. A count whose
+ * byte size breaks the C rules (n * size must fit a ptrdiff_t) is refused
+ * before anything is asked for. */
+static bool new_typedarray(napi_env env, const char *where, napi_typedarray_type type,
+                           size_t length, napi_value *array, void **data) {
+    size_t element = element_size(type);
+    if (length > (size_t)PTRDIFF_MAX / element) {
+        return crelu_node__throw(env, CRELU_NODE_RANGE_ERROR, "CRELU_ERR_OVERFLOW",
+                                 "%s: %zu elements of %zu bytes overflow the address space",
+                                 where, length, element);
+    }
+    crelu_node_instance *instance;
+    napi_value constructor, count;
+    CRELU_NAPI_CALL(env, napi_get_instance_data(env, (void **)&instance), false);
+    CRELU_NAPI_CALL(env,
+                    napi_get_reference_value(env,
+                                             type == napi_float32_array
+                                                 ? instance->float32_array
+                                                 : instance->float64_array,
+                                             &constructor),
+                    false);
+    CRELU_NAPI_CALL(env, napi_create_double(env, (double)length, &count), false);
+    if (napi_new_instance(env, constructor, 1, &count, array) != napi_ok) {
+        return throw_allocation_failure(env, where, type, length);
+    }
+    if (data != NULL) {
+        CRELU_NAPI_CALL(env, napi_get_typedarray_info(env, *array, NULL, NULL, data, NULL, NULL),
+                        false);
+    }
     return true;
 }
 
-/* Copies a plain array of numbers into a new Float64Array. Index getters
- * may run, but no JS can reach the new buffer, so `data` stays valid. */
-static bool copy_plain_array(napi_env env, napi_value array, const char *where,
-                             const char *name, crelu_node_operands *operands) {
-    uint32_t length;
-    CRELU_NAPI_CALL(env, napi_get_array_length(env, array, &length), false);
-    void *data;
-    if (!new_typedarray(env, napi_float64_array, length, &operands->input, &data)) {
-        return false;
-    }
-    double *elements = data;
+/* Reads a plain array's first `length` elements, each once in index order,
+ * into *elements (malloc'd; the caller frees it, on failure too). The copy
+ * grows as numbers arrive instead of being sized by `length` first: a
+ * length says nothing of a sparse array's data (2^32 - 1 holes take no
+ * memory), so its first hole is reported before much is allocated. Index
+ * getters may run; they cannot reach this buffer. */
+static bool read_numbers(napi_env env, napi_value array, uint32_t length, const char *where,
+                         const char *name, double **elements) {
+    size_t capacity = 0;
     for (uint32_t i = 0; i < length; i++) {
+        if (i == capacity) {
+            /* Doubling, from 1024, up to length (never past: 2 * capacity
+             * could wrap a 32-bit size_t). */
+            size_t grown = capacity == 0 ? 1024 : capacity > length / 2 ? length : 2 * capacity;
+            grown = grown < length ? grown : length;
+            if (grown > (size_t)PTRDIFF_MAX / sizeof **elements) {
+                return crelu_node__throw(env, CRELU_NODE_RANGE_ERROR, "CRELU_ERR_OVERFLOW",
+                                         "%s: %s has %u elements, more than the address space "
+                                         "holds as float64",
+                                         where, name, length);
+            }
+            double *more = realloc(*elements, grown * sizeof **elements);
+            if (more == NULL) {
+                return crelu_node__throw(env, CRELU_NODE_RANGE_ERROR, "CRELU_ERR_OUT_OF_MEMORY",
+                                         "%s: cannot allocate a copy of %s's %u elements", where,
+                                         name, length);
+            }
+            *elements = more;
+            capacity = grown;
+        }
         napi_value element;
         CRELU_NAPI_CALL(env, napi_get_element(env, array, i, &element), false);
         napi_valuetype kind;
@@ -84,11 +159,84 @@ static bool copy_plain_array(napi_env env, napi_value array, const char *where,
                                      "%s: %s[%u] must be a number; got %s", where, name, i,
                                      describe(env, element));
         }
-        CRELU_NAPI_CALL(env, napi_get_value_double(env, element, &elements[i]), false);
+        CRELU_NAPI_CALL(env, napi_get_value_double(env, element, &(*elements)[i]), false);
+    }
+    return true;
+}
+
+/* Copies a plain array of numbers into a new Float64Array. */
+static bool copy_plain_array(napi_env env, napi_value array, const char *where,
+                             const char *name, crelu_node_operands *operands) {
+    uint32_t length;
+    CRELU_NAPI_CALL(env, napi_get_array_length(env, array, &length), false);
+    double *elements = NULL;
+    void *data;
+    bool ok = read_numbers(env, array, length, where, name, &elements) &&
+              new_typedarray(env, where, napi_float64_array, length, &operands->input, &data);
+    if (ok && length > 0) {
+        memcpy(data, elements, (size_t)length * sizeof *elements);
+    }
+    free(elements);
+    if (!ok) {
+        return false;
     }
     operands->type = napi_float64_array;
     operands->length = length;
     operands->result = operands->input; /* a private copy: safe to write in place */
+    return true;
+}
+
+/* Whether `view` lies within its buffer: %TypedArray%.prototype.at (kept
+ * at load) throws for a view a resizable buffer shrank below, and runs no
+ * user code. */
+static bool view_in_bounds(napi_env env, napi_value view, bool *in_bounds) {
+    crelu_node_instance *instance;
+    napi_value at, index, ignored;
+    *in_bounds = true;
+    CRELU_NAPI_CALL(env, napi_get_instance_data(env, (void **)&instance), false);
+    if (instance->typed_array_at == NULL) {
+        return true; /* a runtime without `at` has no resizable buffers either */
+    }
+    CRELU_NAPI_CALL(env, napi_get_reference_value(env, instance->typed_array_at, &at), false);
+    CRELU_NAPI_CALL(env, napi_create_uint32(env, 0, &index), false);
+    if (napi_call_function(env, view, at, 1, &index, &ignored) != napi_ok) {
+        napi_value exception;
+        CRELU_NAPI_CALL(env, napi_get_and_clear_last_exception(env, &exception), false);
+        *in_bounds = false;
+    }
+    return true;
+}
+
+/* Refuses a typed array operand that reads as empty because no call can
+ * use it: its buffer was detached (transferred), or it is a view that its
+ * resizable buffer shrank below (also read as length 0). Either would
+ * otherwise pass as an empty array and give an empty result. Only empty
+ * views pay for the check: a non-empty one is neither. */
+static bool check_usable(napi_env env, napi_value view, size_t length, const char *where,
+                         const char *name) {
+    if (length != 0) {
+        return true;
+    }
+    napi_value buffer;
+    bool detached, in_bounds;
+    CRELU_NAPI_CALL(env, napi_get_typedarray_info(env, view, NULL, NULL, NULL, &buffer, NULL),
+                    false);
+    CRELU_NAPI_CALL(env, napi_is_detached_arraybuffer(env, buffer, &detached), false);
+    if (detached) {
+        return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_DETACHED",
+                                 "%s: %s's ArrayBuffer is detached (transferred); it has no "
+                                 "elements to use",
+                                 where, name);
+    }
+    if (!view_in_bounds(env, view, &in_bounds)) {
+        return false;
+    }
+    if (!in_bounds) {
+        return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_DETACHED",
+                                 "%s: %s is out of bounds of its ArrayBuffer, which was resized "
+                                 "smaller than the view",
+                                 where, name);
+    }
     return true;
 }
 
@@ -110,6 +258,9 @@ static bool check_out(napi_env env, napi_value out, const char *where, const cha
         return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
                                  "%s: out must be a %s (like %s's result); got %s", where,
                                  wanted, name, typedarray_name(type));
+    }
+    if (!check_usable(env, out, length, where, "out")) {
+        return false;
     }
     if (length != operands->length) {
         return crelu_node__throw(env, CRELU_NODE_RANGE_ERROR, "CRELU_ERR_SIZE_MISMATCH",
@@ -135,6 +286,9 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
                                      "%s: %s must be a Float32Array or a Float64Array; got %s",
                                      where, input_name, typedarray_name(operands->type));
         }
+        if (!check_usable(env, input, operands->length, where, input_name)) {
+            return false;
+        }
         operands->input = input;
         operands->result = NULL;
     } else if (is_array) {
@@ -154,21 +308,22 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
         return check_out(env, out, where, input_name, operands);
     }
     if (operands->result == NULL) {
-        void *unused;
-        return new_typedarray(env, operands->type, operands->length, &operands->result, &unused);
+        return new_typedarray(env, where, operands->type, operands->length, &operands->result,
+                              NULL);
     }
     return true;
 }
 
-crelu_node_typed crelu_node__operands_typed(napi_env env, napi_typedarray_type type,
-                                            napi_value input, napi_value out,
+crelu_node_typed crelu_node__operands_typed(napi_env env, const char *where,
+                                            napi_typedarray_type type, napi_value input,
+                                            napi_value out,
                                             crelu_node_operands *operands,
                                             const void **input_data, void **result_data) {
     /* napi_get_buffer_info takes any typed array and, unlike
      * napi_get_typedarray_info, does not test the value against each of
      * the eleven typed array kinds in turn: that test is the slow part. A
      * failed call throws nothing. */
-    size_t element = type == napi_float32_array ? sizeof(float) : sizeof(double);
+    size_t element = element_size(type);
     void *input_pointer;
     size_t input_bytes, out_bytes;
     if (napi_get_buffer_info(env, input, &input_pointer, &input_bytes) != napi_ok) {
@@ -176,6 +331,11 @@ crelu_node_typed crelu_node__operands_typed(napi_env env, napi_typedarray_type t
     }
     operands->type = type;
     operands->length = input_bytes / element;
+    if (operands->length == 0) {
+        /* Detached, out of bounds or really empty: the checked path tells
+         * them apart. */
+        return CRELU_NODE_TYPED_DECLINED;
+    }
     operands->input = input;
     if (napi_get_buffer_info(env, out, result_data, &out_bytes) == napi_ok) {
         if (out_bytes != input_bytes) {
@@ -189,7 +349,7 @@ crelu_node_typed crelu_node__operands_typed(napi_env env, napi_typedarray_type t
     if (napi_typeof(env, out, &out_kind) != napi_ok || out_kind != napi_undefined) {
         return CRELU_NODE_TYPED_DECLINED;
     }
-    if (!new_typedarray(env, type, operands->length, &operands->result, result_data)) {
+    if (!new_typedarray(env, where, type, operands->length, &operands->result, result_data)) {
         return CRELU_NODE_TYPED_FAILED;
     }
     /* Allocating may collect garbage: fetch x's pointer after it rather
@@ -200,11 +360,12 @@ crelu_node_typed crelu_node__operands_typed(napi_env env, napi_typedarray_type t
     return CRELU_NODE_TYPED_READY;
 }
 
-bool crelu_node__operands_data(napi_env env, const crelu_node_operands *operands,
-                               const void **input, void **result) {
+bool crelu_node__operands_data(napi_env env, const char *where,
+                               const crelu_node_operands *operands, const void **input,
+                               void **result) {
     /* The lengths are checked again although no JS runs between the checks
-     * and here today: a detached buffer reads as length 0, and if the order
-     * of conversions ever changes, a stale length must not reach C. */
+     * and here today: a detached or shrunk buffer reads shorter, and if the
+     * order of conversions ever changes, a stale length must not reach C. */
     napi_typedarray_type type;
     size_t input_length, result_length;
     void *input_data;
@@ -215,8 +376,10 @@ bool crelu_node__operands_data(napi_env env, const crelu_node_operands *operands
                                                   result, NULL, NULL),
                     false);
     if (input_length != operands->length || result_length != operands->length) {
-        return crelu_node__throw(env, CRELU_NODE_ERROR, "CRELU_ERR_DETACHED",
-                                 "an array's buffer was detached during the call");
+        return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_DETACHED",
+                                 "%s: an operand's ArrayBuffer was detached or resized during "
+                                 "the call",
+                                 where);
     }
     *input = input_data;
     return true;

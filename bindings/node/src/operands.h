@@ -22,7 +22,10 @@ typedef struct crelu_node_operands {
 
 /* Checks and converts `input` and the optional `out` (undefined = allocate)
  * of function `where` (for messages); `input_name` is "x" or "d". May run
- * JS. Returns false with a JS exception pending on bad input. */
+ * JS. Returns false with a JS exception pending on bad input: a detached
+ * buffer or a view out of bounds of a shrunk one is a TypeError (code
+ * CRELU_ERR_DETACHED), never an empty array; a result or copy that cannot
+ * be allocated is a RangeError (CRELU_ERR_OUT_OF_MEMORY). */
 bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value out,
                                     const char *where, const char *input_name,
                                     crelu_node_operands *operands);
@@ -40,16 +43,21 @@ typedef enum crelu_node_typed {
  * operand instead of the checked path's dozen. Sizes are checked here, in
  * bytes, so a caller that misstates the type (only one that bypasses
  * index.js can) reinterprets bytes but never reaches outside a buffer.
- * Anything unexpected is declined without throwing: the checked path
- * (crelu_node__operands_from_args) then raises the usual error. Runs no JS,
- * so the pointers stay valid until the C call. */
-crelu_node_typed crelu_node__operands_typed(napi_env env, napi_typedarray_type type,
-                                            napi_value input, napi_value out,
-                                            crelu_node_operands *operands,
+ * Anything unexpected, an empty input included (it may be detached), is
+ * declined without throwing: the checked path
+ * (crelu_node__operands_from_args) then raises the usual error. Only a
+ * result that cannot be allocated fails here (a RangeError naming `where`).
+ * Runs no user JS, so the pointers stay valid until the C call. */
+crelu_node_typed crelu_node__operands_typed(napi_env env, const char *where,
+                                            napi_typedarray_type type, napi_value input,
+                                            napi_value out, crelu_node_operands *operands,
                                             const void **input_data, void **result_data);
 
-/* The element pointers of an operands' input and result. Runs no JS. */
-bool crelu_node__operands_data(napi_env env, const crelu_node_operands *operands,
-                               const void **input, void **result);
+/* The element pointers of an operands' input and result, for function
+ * `where`; a TypeError if either was detached or resized since it was
+ * checked. Runs no JS. */
+bool crelu_node__operands_data(napi_env env, const char *where,
+                               const crelu_node_operands *operands, const void **input,
+                               void **result);
 
 #endif /* CRELU_NODE_OPERANDS_H */

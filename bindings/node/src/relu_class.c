@@ -151,7 +151,7 @@ static napi_value run_pass(napi_env env, napi_callback_info info, const pass *p)
         !crelu_node__operands_from_args(env, args[0], args[1], p->where, p->input_name,
                                         &operands) ||
         !open_context(env, self, p->where, &ctx) ||
-        !crelu_node__operands_data(env, &operands, &input, &result)) {
+        !crelu_node__operands_data(env, p->where, &operands, &input, &result)) {
         return NULL;
     }
     int status = operands.type == napi_float32_array
@@ -191,7 +191,8 @@ static napi_value run_slot_pass(napi_env env, napi_callback_info info, const pas
     crelu_node_operands operands;
     const void *input = NULL;
     void *result = NULL;
-    switch (crelu_node__operands_typed(env, type, args[1], args[2], &operands, &input, &result)) {
+    switch (crelu_node__operands_typed(env, p->where, type, args[1], args[2], &operands, &input,
+                                       &result)) {
     case CRELU_NODE_TYPED_READY:
         break;
     case CRELU_NODE_TYPED_FAILED:
