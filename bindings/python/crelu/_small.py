@@ -37,6 +37,9 @@ SMALL_COUNT = 1 << 14
 _C_CONTIGUOUS, _ALIGNED, _WRITEABLE, _OWNDATA = 0x1, 0x100, 0x400, 0x4
 _READABLE = _C_CONTIGUOUS | _ALIGNED
 _WRITABLE = _READABLE | _WRITEABLE
+# The same, of an array that owns its memory: no view, so no as_strided one.
+_READABLE_OWNER = _READABLE | _OWNDATA
+_WRITABLE_OWNER = _WRITABLE | _OWNDATA
 
 # An ndarray's data pointer is the first field after the object header
 # (PyArrayObject_fields.data, which every compiled NumPy extension reads
@@ -101,22 +104,26 @@ def call(functions, ctx, x, out):
     else:
         return None  # other dtypes, and float32 in another byte order
     count = x.size
-    flags = x.flags.num
-    if count > SMALL_COUNT or flags & _READABLE != _READABLE:
-        return None
-    # An array made by as_strided may claim more memory than there is:
-    # NumPy checked every other view; the general path checks these. An
-    # array that owns its memory is none (its base is not even read).
-    if not flags & _OWNDATA and type(x.base) is _STRIDED:
+    # An array made by as_strided may claim more memory than there is: the
+    # general path checks those (NumPy checked every other view). An owner
+    # of its memory is none, and costs no more than before: one mask test.
+    if count > SMALL_COUNT or (
+        x.flags.num & _READABLE_OWNER != _READABLE_OWNER
+        and (x.flags.num & _READABLE != _READABLE or type(x.base) is _STRIDED)
+    ):
         return None
     if out is None:
         out = _empty(x.shape, dtype)
-    elif type(out) is not _NDARRAY or out.dtype is not dtype or out.shape != x.shape:
+    elif (
+        type(out) is not _NDARRAY
+        or out.dtype is not dtype
+        or out.shape != x.shape
+        or (
+            out.flags.num & _WRITABLE_OWNER != _WRITABLE_OWNER
+            and (out.flags.num & _WRITABLE != _WRITABLE or type(out.base) is _STRIDED)
+        )
+    ):
         return None
-    else:
-        flags = out.flags.num
-        if flags & _WRITABLE != _WRITABLE or not flags & _OWNDATA and type(out.base) is _STRIDED:
-            return None
     # c_void_p objects over the arrays' own data fields: ctypes reads the
     # pointers at the call, with no int in between.
     source = _pointer_at(id(x) + _DATA_OFFSET)
