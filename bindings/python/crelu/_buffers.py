@@ -55,10 +55,14 @@ def call(function, head, source, target, count, itemsize):
     size; `target` must be writeable. A float pointer that is not aligned to
     its element size is undefined behaviour in C, so a misaligned source is
     read from an aligned copy and a misaligned target is a ValueError.
+    Both buffers must hold exactly `count` elements, as their exporters say
+    in C: a count from anywhere else never reaches C.
     """
     source_view = _PyBuffer()
     _get_buffer(source, source_view, _PyBUF_SIMPLE)
     try:
+        if source_view.len != count * itemsize:
+            raise _wrong_length(source_view, count, itemsize, "the input")
         if count and source_view.buf % itemsize:
             _release_buffer(source_view)
             source = bytearray(source)  # its memory comes from malloc: aligned
@@ -66,6 +70,8 @@ def call(function, head, source, target, count, itemsize):
         target_view = _PyBuffer()
         _get_buffer(target, target_view, _PyBUF_WRITABLE)
         try:
+            if target_view.len != count * itemsize:
+                raise _wrong_length(target_view, count, itemsize, "the result")
             if count and target_view.buf % itemsize:
                 raise ValueError(
                     f"out is not aligned to its {itemsize}-byte elements; libcrelu "
@@ -76,3 +82,7 @@ def call(function, head, source, target, count, itemsize):
             _release_buffer(target_view)
     finally:
         _release_buffer(source_view)
+
+
+def _wrong_length(view, count, itemsize, what):
+    return ValueError(f"{what}'s buffer holds {view.len} bytes, not {count} elements of {itemsize} bytes")

@@ -10,7 +10,11 @@ Accepted inputs, and the kind that comes back for each:
     shape over new memory. Zero-copy when C-contiguous, read-only included;
     a strided view is copied into C order first.
   * list, flat or nested rows of real numbers -> float64, given back as lists
-    with the same nesting. Lists are always converted (they hold no doubles).
+    with the same nesting. Lists are always converted (they hold no doubles),
+    each list as it was when reached (an element's __float__ may change it),
+    read as stored (a subclass's __len__ is not asked). A list that contains
+    itself, more than MAX_DEPTH nested lists, or a shape whose float64 copy
+    cannot exist is an error, found before any copy.
 Anything else (other dtypes, float16, object, int buffers, tuples, scalars)
 is a TypeError: the C library computes float32 and float64 only, and a
 silent conversion would hide a mistake and cost a copy.
@@ -25,7 +29,9 @@ import array
 import ctypes
 import functools
 import itertools
+import math
 import numbers
+import os
 import sys
 
 try:
@@ -48,6 +54,25 @@ _ACCEPTED = (
 
 if _np is not None:
     _NUMPY_CODE = {_np.dtype(_np.float32): "f", _np.dtype(_np.float64): "d"}
+    # What as_strided wraps its base in (a private class, found by use).
+    _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
+
+# At most this many nested lists, like a memoryview (PyBUF_MAX_NDIM) and
+# NumPy 2 (NPY_MAXDIMS): deeper is a mistake, or a list that contains itself.
+MAX_DEPTH = 64
+
+
+def _memory_floats():
+    """How many float64 this machine's memory holds (its RAM): a list that
+    shares its rows can claim more elements than that, which its float64
+    copy could never hold; refused before the copy is tried."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8
+    except (AttributeError, OSError, ValueError):
+        return sys.maxsize // 8
+
+
+_MEMORY_FLOATS = _memory_floats()
 
 
 class Operand:
@@ -97,10 +122,87 @@ def source(value, name):
         view = memoryview(value)
     except TypeError:
         raise TypeError(f"{name} must be {_ACCEPTED}, not {type(value).__name__}") from None
+    except ValueError:
+        _refuse_released(value, name)
+        raise
     return _buffer_source(view, name)
 
 
+def _refuse_released(value, name):
+    """Raises the error for a released memoryview (the only buffer whose
+    memoryview() is a ValueError); returns for anything else."""
+    if isinstance(value, memoryview):
+        try:
+            value.nbytes
+        except ValueError:
+            raise ValueError(
+                f"{name} is a detached (released) memoryview: its memory is gone"
+            ) from None
+
+
+def _exact(array_):
+    """An ndarray subclass as a plain ndarray over the same memory: its size,
+    shape, dtype and flags are then NumPy's, whatever the subclass's Python
+    properties say."""
+    return array_ if type(array_) is _np.ndarray else _np.ndarray.view(array_, _np.ndarray)
+
+
+def _refuse_beyond(array_, name):
+    """Raises if plain ndarray `array_`, made by as_strided (its base is
+    _STRIDED), reaches past the memory it views: C, and NumPy's own copy,
+    would read (or write) outside it. NumPy checks the bounds of every
+    other view it makes (slices, reshapes, frombuffer, ndarray(buffer=))."""
+    if not array_.size:
+        return
+    held = _held_span(array_.base.base)
+    if held is None:
+        return  # memory NumPy cannot describe (a raw pointer): trusted, as NumPy does
+    low, high = _span(array_)
+    if low < held[0] or high > held[1]:
+        raise ValueError(
+            f"{name} reaches beyond the memory it views: it spans {high - low} bytes, "
+            f"{held[1] - held[0]} bytes are there (an array made with as_strided?)"
+        )
+
+
+def _span(array_):
+    """(first byte, one past the last byte) plain, non-empty ndarray `array_` reads."""
+    low = high = array_.__array_interface__["data"][0]
+    for size, stride in zip(array_.shape, array_.strides):
+        if stride < 0:
+            low += (size - 1) * stride
+        else:
+            high += (size - 1) * stride
+    return low, high + array_.itemsize
+
+
+def _held_span(base):
+    """(first byte, one past the last) of the memory `base`, the array
+    as_strided was given or what it views, holds; None when unknown."""
+    while True:
+        if isinstance(base, _np.ndarray):
+            base = _exact(base)
+            if base.base is None:
+                return _span(base) if base.size else (0, 0)
+            base = base.base
+        elif type(base) is _STRIDED:
+            base = base.base
+        else:
+            break
+    try:
+        view = memoryview(base)
+        if not view.nbytes:
+            return 0, 0
+        return _span(_np.asarray(view))
+    except Exception:  # no buffer, or one NumPy cannot describe
+        return None
+
+
 def _ndarray_source(value, name):
+    if type(value) is not _np.ndarray:
+        value = _exact(value)
+    if type(value.base) is _STRIDED:
+        _refuse_beyond(value, name)
     code = _NUMPY_CODE.get(value.dtype)
     if code is None:
         raise TypeError(
@@ -119,7 +221,8 @@ def _array_source(value, name):
             f"{name} is array.array({code!r}); libcrelu takes array.array('f') "
             "(float32) or array.array('d') (float64)"
         )
-    return Operand(value, code, (len(value),), len(value), ARRAY)
+    count = array.array.__len__(value)  # a subclass's __len__ may say anything
+    return Operand(value, code, (count,), count, ARRAY)
 
 
 def _buffer_source(view, name):
@@ -143,19 +246,47 @@ def _format_code(fmt):
 
 
 def _list_source(value, name):
-    # The first element at each depth fixes the shape; every other row must match.
+    # The first element at each depth fixes the shape; every other row must
+    # match. list's own methods read a list subclass as it is stored, as
+    # NumPy does: its __len__ and __getitem__ may say anything.
     shape = []
+    seen = []  # the lists walked through, to name a list that contains itself
     node = value
     while isinstance(node, list):
-        shape.append(len(node))
-        if not node:
+        for depth, outer in enumerate(seen):
+            if outer is node:
+                raise ValueError(_contains_itself(name, len(seen), depth))
+        if len(seen) == MAX_DEPTH:
+            raise ValueError(f"{name} nests lists more than {MAX_DEPTH} deep (at most {MAX_DEPTH} dimensions)")
+        seen.append(node)
+        size = list.__len__(node)
+        shape.append(size)
+        if not size:
             break
-        node = node[0]
-    flat, floats = _bulk_flat(value, shape)
+        node = list.__getitem__(node, 0)
+    if len(shape) > 1:  # a flat list's elements all exist; rows may be shared
+        _refuse_impossible(shape, name)
+    flat, floats = _bulk_flat(value, shape) if type(value) is list else (None, None)
     if flat is None:
         flat = array.array("d")
         _flatten(value, shape, 0, (), name, flat)
     return Operand(flat, "d", tuple(shape), len(flat), LIST, floats)
+
+
+def _refuse_impossible(shape, name):
+    """Raises, before any copy, for a shape whose float64 copy cannot exist:
+    more bytes than a C size can count (C's own rule: n * 8 <= PTRDIFF_MAX),
+    or than the machine's memory holds."""
+    total = math.prod(shape)
+    if total > sys.maxsize // 8:
+        raise OverflowError(
+            f"{name} has shape {tuple(shape)}: {total} elements are more float64 than any buffer can hold"
+        )
+    if total > _MEMORY_FLOATS:
+        raise MemoryError(
+            f"{name} has shape {tuple(shape)}: {total} float64 need {total * 8} bytes, "
+            f"more than this machine's {_MEMORY_FLOATS * 8} bytes of memory"
+        )
 
 
 # The leaves the bulk conversion takes: array.array('d') would also take
@@ -190,29 +321,51 @@ _FLOAT_ONLY = {float}
 _LIST_ONLY = {list}
 
 
-def _flatten(node, shape, depth, path, name, flat):
+def _flatten(node, shape, depth, path, name, flat, outer=()):
+    """Appends the numbers of `node`, the list at `path`, to `flat`.
+
+    Each list is copied (list.copy, which a subclass cannot change) before
+    its elements are converted, so an element's __float__ that shrinks or
+    grows a list does not change what is read: the lists as they were when
+    reached, as NumPy reads them. `outer` are the lists above `node`."""
+    items = list.copy(node)
     expected = shape[depth]
-    if len(node) != expected:
+    if len(items) != expected:
         raise ValueError(
-            f"ragged nesting: {name}{_index(path)} has {len(node)} elements but "
+            f"ragged nesting: {name}{_index(path)} has {len(items)} elements but "
             f"{name}{_index((0,) * depth)} has {expected}"
         )
+    outer += (node,)
     if depth + 1 == len(shape):
-        for i, item in enumerate(node):
-            flat.append(item if type(item) is float else _number(item, name, path + (i,)))
+        for i, item in enumerate(items):
+            flat.append(item if type(item) is float else _number(item, name, path + (i,), outer))
         return
-    for i, child in enumerate(node):
+    for i, child in enumerate(items):
         if not isinstance(child, list):
             raise ValueError(
                 f"ragged nesting: {name}{_index(path + (i,))} is {type(child).__name__} "
                 f"but {name}{_index((0,) * (depth + 1))} is a list"
             )
-        _flatten(child, shape, depth + 1, path + (i,), name, flat)
+        _flatten(child, shape, depth + 1, path + (i,), name, flat, outer)
 
 
-def _number(item, name, path):
+def _contains_itself(name, depth, outer_depth):
+    """The message for the list at depth `depth` (on the path of first
+    elements) being the one at `outer_depth`."""
+    return (
+        f"{name}{_index((0,) * depth)} is {name}{_index((0,) * outer_depth)}: "
+        "a list that contains itself has no shape"
+    )
+
+
+def _number(item, name, path, outer):
     where = f"{name}{_index(path)}"
     if isinstance(item, list):
+        for depth, lst in enumerate(outer):
+            if lst is item:
+                raise ValueError(
+                    f"{where} is {name}{_index(path[:depth])}: a list that contains itself has no shape"
+                )
         raise ValueError(f"ragged nesting: {where} is a list but {name}{_index((0,) * len(path))} is a number")
     if isinstance(item, bool) or not isinstance(item, numbers.Real):
         raise TypeError(f"{where} is {type(item).__name__}, not a real number")
@@ -324,10 +477,13 @@ def _describe(out):
 
 def _checked_out(src, out):
     if _np is not None and isinstance(out, _np.ndarray):
-        code, shape = _NUMPY_CODE.get(out.dtype), out.shape
-        contiguous, writeable, data = out.flags.c_contiguous, out.flags.writeable, out
+        data = out if type(out) is _np.ndarray else _exact(out)
+        if type(data.base) is _STRIDED:
+            _refuse_beyond(data, "out")
+        code, shape = _NUMPY_CODE.get(data.dtype), data.shape
+        contiguous, writeable = data.flags.c_contiguous, data.flags.writeable
     elif isinstance(out, array.array):
-        code, shape = out.typecode, (len(out),)
+        code, shape = out.typecode, (array.array.__len__(out),)
         contiguous, writeable, data = True, True, out
     else:
         if isinstance(out, (list, tuple)):
@@ -342,6 +498,9 @@ def _checked_out(src, out):
                 "out must be a writeable float32/float64 buffer (NumPy array, array.array, "
                 f"memoryview), not {type(out).__name__}"
             ) from None
+        except ValueError:
+            _refuse_released(out, "out")
+            raise
         code, shape = _format_code(view.format), view.shape
         contiguous, writeable, data = view.c_contiguous, not view.readonly, view
     if code != src.code:

@@ -105,7 +105,11 @@ class ReLU:
 
     def __init__(self, *, save="x", grad="pytorch", negative_slope=0.0, max_value=None):
         self._context = None
-        self._lock = threading.Lock()  # one big call at a time (see _locked)
+        # One big call at a time (see _locked). Reentrant: an element's
+        # __float__, a finalizer or a signal handler may call this object
+        # again on the same thread, between the outer call's Python steps
+        # (never during its C call), and must not wait for itself.
+        self._lock = threading.RLock()
         save_code = _choice("save", save, _SAVE)
         grad_code = _choice("grad", grad, _GRAD)
         slope = _real("negative_slope", negative_slope)

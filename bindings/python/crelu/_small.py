@@ -31,12 +31,15 @@ __all__ = ["SMALL_COUNT", "call"]
 # other Python threads should run while C works.
 SMALL_COUNT = 1 << 14
 
-# NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_ALIGNED and NPY_ARRAY_WRITEABLE from
-# numpy/ndarraytypes.h, part of NumPy's C ABI: one read of flags.num tests
-# all three (checked against the named flags below).
-_C_CONTIGUOUS, _ALIGNED, _WRITEABLE = 0x1, 0x100, 0x400
+# NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_ALIGNED, NPY_ARRAY_WRITEABLE and
+# NPY_ARRAY_OWNDATA from numpy/ndarraytypes.h, part of NumPy's C ABI: one
+# read of flags.num tests them all (checked against the named flags below).
+_C_CONTIGUOUS, _ALIGNED, _WRITEABLE, _OWNDATA = 0x1, 0x100, 0x400, 0x4
 _READABLE = _C_CONTIGUOUS | _ALIGNED
 _WRITABLE = _READABLE | _WRITEABLE
+# The same, of an array that owns its memory: no view, so no as_strided one.
+_READABLE_OWNER = _READABLE | _OWNDATA
+_WRITABLE_OWNER = _WRITABLE | _OWNDATA
 
 # An ndarray's data pointer is the first field after the object header
 # (PyArrayObject_fields.data, which every compiled NumPy extension reads
@@ -59,8 +62,9 @@ def _layout_holds():
             (_C_CONTIGUOUS if flags.c_contiguous else 0)
             | (_ALIGNED if flags.aligned else 0)
             | (_WRITEABLE if flags.writeable else 0)
+            | (_OWNDATA if flags.owndata else 0)
         )
-        if flags.num & _WRITABLE != expected:
+        if flags.num & (_WRITABLE | _OWNDATA) != expected:
             return False
         if _pointer_at(id(view) + _DATA_OFFSET).value != view.__array_interface__["data"][0]:
             return False
@@ -70,6 +74,8 @@ def _layout_holds():
 if _np is not None and _layout_holds():
     _NDARRAY = _np.ndarray
     _F32, _F64 = _np.dtype(_np.float32), _np.dtype(_np.float64)
+    # What as_strided wraps its base in (a private class, found by use).
+    _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
     _empty = _np.empty
 else:
     _NDARRAY = None  # type(x) is None never holds: nothing is small
@@ -81,7 +87,8 @@ def call(functions, ctx, x, out):
 
     Small: x is an exact ndarray (no subclass, whose methods could run
     Python and whose layout is its own) of native float32 or float64, aligned
-    and C-contiguous, with at most SMALL_COUNT elements; `out` is None (the
+    and C-contiguous, with at most SMALL_COUNT elements, not made by
+    as_strided; `out` is None (the
     target is then a new array) or an exact ndarray of x's dtype and shape,
     aligned, C-contiguous and writeable. `functions` are HELD's, by dtype
     code; `ctx` is None for the stateless ones, else a context's slot. A
@@ -97,7 +104,13 @@ def call(functions, ctx, x, out):
     else:
         return None  # other dtypes, and float32 in another byte order
     count = x.size
-    if count > SMALL_COUNT or x.flags.num & _READABLE != _READABLE:
+    # An array made by as_strided may claim more memory than there is: the
+    # general path checks those (NumPy checked every other view). An owner
+    # of its memory is none, and costs no more than before: one mask test.
+    if count > SMALL_COUNT or (
+        x.flags.num & _READABLE_OWNER != _READABLE_OWNER
+        and (x.flags.num & _READABLE != _READABLE or type(x.base) is _STRIDED)
+    ):
         return None
     if out is None:
         out = _empty(x.shape, dtype)
@@ -105,7 +118,10 @@ def call(functions, ctx, x, out):
         type(out) is not _NDARRAY
         or out.dtype is not dtype
         or out.shape != x.shape
-        or out.flags.num & _WRITABLE != _WRITABLE
+        or (
+            out.flags.num & _WRITABLE_OWNER != _WRITABLE_OWNER
+            and (out.flags.num & _WRITABLE != _WRITABLE or type(out.base) is _STRIDED)
+        )
     ):
         return None
     # c_void_p objects over the arrays' own data fields: ctypes reads the
