@@ -7,7 +7,11 @@
  * following bytes. The harness keeps its own model of every context, built
  * from the rules in crelu.h alone, and aborts on the first call whose status,
  * output, untouched bytes or allocations differ from what the model and the
- * scalar reference kernels (the `crelu_reference` target) say. */
+ * scalar reference kernels (the `crelu_reference` target) say.
+ *
+ * The seeds (make_corpus.py) and the grown corpus (tests/fuzz/grown, made by
+ * `scripts/fuzz --grow`) are programs in this input format: when the decoding
+ * changes, rewrite the seeds and grow the corpus again. */
 #include <float.h>
 #include <limits.h>
 #include <math.h>

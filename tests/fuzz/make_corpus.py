@@ -5,6 +5,8 @@ scenario, in fuzz_api.c's input format, into tests/fuzz/corpus/.
     tests/fuzz/make_corpus.py        (then commit the files it changed)
 
 CRELU_FUZZ_TRACE=1 build-fuzz/tests/fuzz/crelu_fuzz_api FILE shows what one does.
+When fuzz_api.c's decoding changes, also grow tests/fuzz/grown again
+(scripts/fuzz --grow 1800): its inputs are in the same format.
 """
 import os
 import struct
