@@ -81,8 +81,8 @@ static int apply_table(lua_State *L, const crelu_lua__op *op, int in_index, int 
                           op->who, op->in_name, crelu_lua__type_name(L, out_index));
     }
     crelu_lua__shape shape = crelu_lua__table_shape(L, in_index, op->who);
-    /* Each element is already held by Lua in more than 8 bytes, so the
-     * byte count cannot overflow. In place: the C API allows y == x. */
+    /* crelu_lua__table_shape bounded the count, so the byte count fits.
+     * In place: the C API allows y == x. */
     double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
     crelu_lua__table_read(L, in_index, &shape, values, op->who);
     int status = op->f64(op->state, values, values, shape.count);

@@ -4,6 +4,7 @@
  * bounds-checked element access from Lua.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -22,9 +23,15 @@ const char *crelu_lua__dtype_name(crelu_lua__dtype dtype) {
 crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__dtype dtype,
                                         const char *who) {
     size_t element = element_size(dtype);
-    /* Also keeps length * element within lua_Integer, which Lua's allocator
-     * and #a need. */
-    size_t limit = (size_t)LUA_MAXINTEGER < SIZE_MAX ? (size_t)LUA_MAXINTEGER : SIZE_MAX;
+    /* The byte count must fit in size_t, ptrdiff_t (C's pointer arithmetic,
+     * which the C library checks too) and lua_Integer (Lua's allocator, #a). */
+    size_t limit = SIZE_MAX;
+    if ((uintmax_t)PTRDIFF_MAX < limit) {
+        limit = (size_t)PTRDIFF_MAX;
+    }
+    if ((uintmax_t)LUA_MAXINTEGER < limit) {
+        limit = (size_t)LUA_MAXINTEGER;
+    }
     if (length > (limit - sizeof(crelu_lua__array)) / element) {
         luaL_error(L, "%s: %I elements of %s do not fit in memory", who, (lua_Integer)length,
                    crelu_lua__dtype_name(dtype));

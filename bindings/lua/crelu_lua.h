@@ -92,13 +92,16 @@ typedef struct crelu_lua__shape {
 } crelu_lua__shape;
 
 /* Reads the shape of the table at `index`: flat, or rows (if element 1 is a
- * table), checking that every row is a table and that all have the same
- * length; raises a Lua error naming `who` otherwise. */
+ * table), checking that every row is a table, that all have the same
+ * length, and that the element count times 8 bytes fits one buffer; raises a
+ * Lua error naming `who` otherwise. */
 crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who);
 
 /* Copies the table at `index`, of shape `shape`, into `values` as doubles;
- * raises a Lua error naming `who` and the element at the first non-number
- * (`values` is then partly written: pass a scratch buffer). */
+ * raises a Lua error naming `who` and the element at the first non-number,
+ * at an integer key found past a table's or row's length, or if the shape
+ * changed since crelu_lua__table_shape (`values` is then partly written:
+ * pass a scratch buffer). */
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who);
 

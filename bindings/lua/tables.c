@@ -4,6 +4,8 @@
  * are not consulted) and checked element by element.
  */
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "crelu_lua.h"
 
@@ -11,15 +13,38 @@ static int table_size_hint(size_t length) {
     return length <= INT_MAX ? (int)length : 0;
 }
 
+/* The most float64 values one buffer can hold: the byte count must fit in
+ * size_t, ptrdiff_t (C's pointer arithmetic) and lua_Integer (Lua's
+ * allocator). */
+static size_t max_count(void) {
+    size_t bytes = SIZE_MAX;
+    if ((uintmax_t)PTRDIFF_MAX < bytes) {
+        bytes = (size_t)PTRDIFF_MAX;
+    }
+    if ((uintmax_t)LUA_MAXINTEGER < bytes) {
+        bytes = (size_t)LUA_MAXINTEGER;
+    }
+    return bytes / sizeof(double);
+}
+
 crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who) {
     crelu_lua__shape shape = {0, 0, 0, 0};
     index = lua_absindex(L, index);
+    /* #t is a border, not a count: a table holding t[1], t[2], t[4], ...,
+     * t[2^61] (64 entries) has #t = 2^61. So every length is checked
+     * against max_count() before anything is allocated for it. */
+    size_t limit = max_count();
     size_t length = (size_t)lua_rawlen(L, index);
     lua_rawgeti(L, index, 1);
     shape.nested = lua_type(L, -1) == LUA_TTABLE;
     lua_pop(L, 1);
 
     if (!shape.nested) {
+        if (length > limit) {
+            luaL_error(L, "%s: a table of length %I (#t) is more than the %I numbers a buffer "
+                          "can hold",
+                       who, (lua_Integer)length, (lua_Integer)limit);
+        }
         shape.cols = length;
         shape.count = length;
         return shape;
@@ -40,7 +65,12 @@ crelu_lua__shape crelu_lua__table_shape(lua_State *L, int index, const char *who
         }
         lua_pop(L, 1);
     }
-    /* Each row holds cols elements in memory, so the product cannot overflow. */
+    /* Rows may share one table, and a row's length may be such a border. */
+    if (shape.cols != 0 && shape.rows > limit / shape.cols) {
+        luaL_error(L, "%s: %I rows of length %I (#row) are more than the %I numbers a buffer "
+                      "can hold",
+                   who, (lua_Integer)shape.rows, (lua_Integer)shape.cols, (lua_Integer)limit);
+    }
     shape.count = shape.rows * shape.cols;
     return shape;
 }
@@ -61,6 +91,37 @@ static void not_a_number(lua_State *L, const char *who, size_t row, size_t col) 
  * saves one of the three (lua_rawgeti's result is the type check). */
 #define READ_BATCH 64
 
+/* Raises an error if the table at absolute `index` has a positive integer
+ * key past `count`, its #t: #t is any border, so {[1] = 1, [3] = 3} may have
+ * #t = 1, and reading 1..#t alone would drop t[3] without a word. A full
+ * traversal would cost a pass over every element; lua_next from key #t
+ * visits only what Lua stores after it: the rest of the array part and the
+ * hash part when t[#t] is in the array part (a list constructor, appends),
+ * which then costs next to nothing. When t[#t] is in the hash part, keys in
+ * hash slots before it are not visited: see the README. */
+static void check_nothing_past(lua_State *L, int index, size_t count, const char *who,
+                               size_t row) {
+    if (count == 0) {
+        lua_pushnil(L);
+    } else {
+        lua_pushinteger(L, (lua_Integer)count);
+    }
+    while (lua_next(L, index) != 0) {
+        if (lua_isinteger(L, -2) && lua_tointeger(L, -2) > (lua_Integer)count) {
+            lua_Integer key = lua_tointeger(L, -2);
+            if (row == 0) {
+                luaL_error(L, "%s: element [%I] is set but the table's length (#t) is %I: "
+                              "a table with holes is not a list of numbers",
+                           who, key, (lua_Integer)count);
+            }
+            luaL_error(L, "%s: element [%I][%I] is set but the row's length (#row) is %I: "
+                          "a row with holes is not a list of numbers",
+                       who, (lua_Integer)row, key, (lua_Integer)count);
+        }
+        lua_pop(L, 1);
+    }
+}
+
 /* Reads elements 1..count of the table at absolute `index` into `values`
  * (row `row`, 0 if flat, for messages). Strings are not coerced. */
 static void read_numbers(lua_State *L, int index, double *values, size_t count,
@@ -78,21 +139,43 @@ static void read_numbers(lua_State *L, int index, double *values, size_t count,
         }
     }
     lua_settop(L, base);
+    check_nothing_past(L, index, count, who, row);
+}
+
+/* The caller allocated `values` between crelu_lua__table_shape and here, and
+ * an allocation can run a __gc finalizer that changes the table: a row that
+ * is no longer a table, or a length that moved, is an error (reading on
+ * would hand lua_rawgeti a non-table, or miss elements). */
+static void changed_during_call(lua_State *L, const char *who) {
+    luaL_error(L, "%s: the table changed during the call (a __gc finalizer that ran meanwhile "
+                  "changed it)",
+               who);
 }
 
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who) {
     index = lua_absindex(L, index);
-    luaL_checkstack(L, READ_BATCH + 1, who);
+    luaL_checkstack(L, READ_BATCH + 2, who);
+    size_t length = (size_t)lua_rawlen(L, index);
     if (!shape->nested) {
+        if (length != shape->count) {
+            changed_during_call(L, who);
+        }
         read_numbers(L, index, values, shape->count, who, 0);
         return;
     }
+    if (length != shape->rows) {
+        changed_during_call(L, who);
+    }
     for (size_t r = 0; r < shape->rows; r++) {
-        lua_rawgeti(L, index, (lua_Integer)r + 1);
+        if (lua_rawgeti(L, index, (lua_Integer)r + 1) != LUA_TTABLE ||
+            (size_t)lua_rawlen(L, -1) != shape->cols) {
+            changed_during_call(L, who);
+        }
         read_numbers(L, lua_gettop(L), values + r * shape->cols, shape->cols, who, r + 1);
         lua_pop(L, 1);
     }
+    check_nothing_past(L, index, shape->rows, who, 0);
 }
 
 static void push_flat(lua_State *L, const double *values, size_t count) {

@@ -31,6 +31,20 @@
  * or serialise calls on a shared one. Different contexts and the stateless
  * functions may be used from any number of threads at once.
  *
+ * Signals: crelu_forward_*(), crelu_backward_*(), crelu_relu_*(),
+ * crelu_relu_backward_*() and crelu_strerror() are async-signal-safe (a
+ * handler may call them, also while it interrupts one of them) once the
+ * process has returned from a call with at least as many threads that was
+ * split across them: the first call picks the kernels and reads the machine,
+ * and a split call starts the pool's threads, which a handler must not do.
+ * The stateless functions use the automatic thread count (see
+ * crelu_set_num_threads). A forward on a context must also allocate nothing
+ * (its saved state fits what an earlier forward on that context reserved),
+ * and the context must not be the one the interrupted code is using. A call
+ * that interrupts a call holding the thread pool runs on its own thread; no
+ * call changes errno. crelu_create*(), crelu_destroy() and the setters are
+ * not async-signal-safe.
+ *
  * Buffers: any address aligned for its element type, as C requires of a
  * float or double pointer; no further alignment is needed (the kernels align
  * themselves, and results never depend on alignment).
@@ -240,8 +254,10 @@ CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
  *            partially overlap it.
  *  Checks run in this order; the first that fails is returned:
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL.
- *  @retval CRELU_OK                    `n` is 0: nothing is read, written or saved.
- *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL (allowed when `n` is 0:
+ *                                      nothing is read or written then, and
+ *                                      the forward of 0 elements is the last
+ *                                      forward, so only a backward of 0 follows).
  *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
  *                                      or is more than a buffer can hold: over
  *                                      PTRDIFF_MAX, or past the address space's end.
@@ -261,16 +277,19 @@ CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size
  *  @param dx  n output elements; may be exactly `dy`, may not partially overlap it.
  *  Checks run in this order; the first that fails is returned:
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL.
- *  @retval CRELU_OK                    `n` is 0: nothing is read or written.
- *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` or `dx` is NULL.
+ *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` or `dx` is NULL (allowed when `n` is 0).
  *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
  *                                      or is more than a buffer can hold: over
  *                                      PTRDIFF_MAX, or past the address space's end.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` and `dx` overlap without being equal.
  *  @retval CRELU_ERR_NO_FORWARD        no forward has succeeded on this context.
  *  @retval CRELU_ERR_DTYPE_MISMATCH    the last forward was of the other dtype.
- *  @retval CRELU_ERR_SIZE_MISMATCH     `n` differs from the last forward's.
- *  @retval CRELU_OK                    success.
+ *  @retval CRELU_ERR_SIZE_MISMATCH     `n` differs from the last forward's, 0
+ *                                      included: an empty gradient after a
+ *                                      non-empty forward is an error, not an
+ *                                      empty result.
+ *  @retval CRELU_OK                    success (nothing read or written when `n`
+ *                                      is 0, after a forward of 0).
  *  One thread at a time per context. */
 CRELU_API int crelu_backward_f32(crelu_ctx *ctx, const float *dy, float *dx, size_t n);
 CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, size_t n);

@@ -154,11 +154,10 @@ static int forward(crelu_ctx *ctx, crelu__dtype dtype, const void *x, void *y, s
     if (ctx == NULL) {
         return CRELU_ERR_INVALID_ARGUMENT;
     }
-    if (n == 0) {
-        return CRELU_OK;
-    }
     const size_t elem_size = dtype == CRELU__F32 ? sizeof(float) : sizeof(double);
-    int status = crelu__check_buffers(x, y, n, elem_size);
+    /* A forward of 0 elements reads and writes nothing, so its pointers may be
+     * NULL; it is still the last forward (a backward must then be of 0). */
+    int status = n == 0 ? CRELU_OK : crelu__check_buffers(x, y, n, elem_size);
     if (status != CRELU_OK) {
         return status;
     }
@@ -173,6 +172,9 @@ static int forward(crelu_ctx *ctx, crelu__dtype dtype, const void *x, void *y, s
     ctx->dtype = dtype;
     ctx->saved_as = save;
     ctx->n = n;
+    if (n == 0) {
+        return CRELU_OK;
+    }
     if (save == CRELU_SAVE_MASK) {
         crelu__run_forward(&ctx->op, dtype, x, y, ctx->buffer, NULL, n, ctx->num_threads);
     } else {
@@ -186,11 +188,8 @@ static int backward(const crelu_ctx *ctx, crelu__dtype dtype, const void *dy, vo
     if (ctx == NULL) {
         return CRELU_ERR_INVALID_ARGUMENT;
     }
-    if (n == 0) {
-        return CRELU_OK;
-    }
     const size_t elem_size = dtype == CRELU__F32 ? sizeof(float) : sizeof(double);
-    int status = crelu__check_buffers(dy, dx, n, elem_size);
+    int status = n == 0 ? CRELU_OK : crelu__check_buffers(dy, dx, n, elem_size);
     if (status != CRELU_OK) {
         return status;
     }
@@ -200,8 +199,13 @@ static int backward(const crelu_ctx *ctx, crelu__dtype dtype, const void *dy, vo
     if (ctx->dtype != dtype) {
         return CRELU_ERR_DTYPE_MISMATCH;
     }
+    /* n = 0 included: an empty gradient for a non-empty forward is a caller's
+     * mistake (a detached buffer reads as empty), not an empty answer. */
     if (ctx->n != n) {
         return CRELU_ERR_SIZE_MISMATCH;
+    }
+    if (n == 0) {
+        return CRELU_OK;
     }
 
     if (ctx->saved_as == CRELU_SAVE_MASK) {

@@ -19,6 +19,7 @@
  * OpenMP runtime, and fork() is handled explicitly (libgomp's pool is not
  * usable in a child). */
 #define _GNU_SOURCE /* syscall, SYS_futex, sched_yield */
+#include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -114,10 +115,12 @@ static _Atomic uint32_t parked;   /* workers asleep on `posted` */
 static atomic_flag busy = ATOMIC_FLAG_INIT; /* a call owns the pool */
 static _Atomic int shutting_down; /* the library is being unloaded */
 
-/* Guards starting and stopping workers. */
+/* Guards starting and stopping workers. A call never waits for it (see
+ * start_workers): a signal handler's call must not block on a lock that the
+ * thread it interrupted holds. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t workers[MAX_WORKERS];
-static int started; /* workers running */
+static _Atomic int started; /* workers running; written under `lock` */
 
 /* How a thread takes chunks from a range: its owner one from the front; a
  * thief the back half, rounded down (leaving a running owner its last
@@ -294,7 +297,7 @@ static void after_fork_in_parent(void) {
 }
 
 static void after_fork_in_child(void) {
-    started = 0;
+    atomic_store(&started, 0);
     atomic_store(&parked, 0);
     atomic_flag_clear(&busy);
     pthread_mutex_unlock(&lock);
@@ -308,26 +311,34 @@ static void install_fork_handlers(void) {
 
 /* Starts workers until `wanted` run or one fails to start; returns how many
  * run. Workers block every signal, so signals keep going to the
- * application's own threads. A new worker waits for the job after `seen`. */
+ * application's own threads. A new worker's first job is the one after
+ * `seen`: the job it was started for.
+ * Only the pool's owner comes here. When enough workers run it takes no
+ * lock; when `lock` is held (a fork() in progress, or the library being
+ * unloaded, perhaps by the very thread a signal handler interrupted) it
+ * starts none and makes do with those that run. */
 static int start_workers(int wanted, uint32_t seen) {
     if (wanted > MAX_WORKERS) {
         wanted = MAX_WORKERS;
     }
-    pthread_mutex_lock(&lock);
-    if (started < wanted && !atomic_load(&shutting_down)) {
+    int running = atomic_load_explicit(&started, memory_order_acquire);
+    if (running >= wanted || pthread_mutex_trylock(&lock) != 0) {
+        return running;
+    }
+    running = atomic_load_explicit(&started, memory_order_relaxed);
+    if (running < wanted && !atomic_load(&shutting_down)) {
         sigset_t all, previous;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &previous);
-        while (started < wanted) {
-            void *arg = (void *)((uintptr_t)seen << 8 | (uintptr_t)started);
-            if (pthread_create(&workers[started], NULL, worker_main, arg) != 0) {
+        for (; running < wanted; running++) {
+            void *arg = (void *)((uintptr_t)seen << 8 | (uintptr_t)running);
+            if (pthread_create(&workers[running], NULL, worker_main, arg) != 0) {
                 break;
             }
-            started++;
         }
         pthread_sigmask(SIG_SETMASK, &previous, NULL);
+        atomic_store_explicit(&started, running, memory_order_release);
     }
-    const int running = started;
     pthread_mutex_unlock(&lock);
     return running;
 }
@@ -360,9 +371,15 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
     const size_t chunks = n / chunk + (n % chunk != 0);
     if (chunks > MAX_CHUNKS || atomic_load(&shutting_down) ||
         atomic_flag_test_and_set_explicit(&busy, memory_order_acquire)) {
-        fn(arg, 0, n); /* another call owns the pool: this one runs alone */
+        /* Another call owns the pool (another thread's, or the one this
+         * thread was running when a signal handler made this call): this
+         * one runs alone. Waiting for it could wait forever. */
+        fn(arg, 0, n);
         return;
     }
+    /* A signal handler may make this call: the futex calls below must not
+     * change the errno of the code it interrupted. */
+    const int saved_errno = errno;
     pthread_once(&fork_handlers_once, install_fork_handlers);
     const size_t wanted = (size_t)threads < chunks ? (size_t)threads : chunks;
     const uint32_t number = atomic_load_explicit(&job.posted, memory_order_relaxed) + 1;
@@ -389,6 +406,7 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
     run_chunks(number, 0); /* the caller works too; with no workers it does it all */
     wait_for_chunks(done_when);
     atomic_flag_clear_explicit(&busy, memory_order_release);
+    errno = saved_errno;
 }
 
 /* Joins the workers when the library is unloaded (dlclose, or exit), so that
@@ -398,8 +416,8 @@ __attribute__((destructor)) static void stop_workers(void) {
     atomic_store(&shutting_down, 1);
     atomic_fetch_add(&job.posted, 1);
     futex_wake_all(&job.posted);
-    const int count = started;
-    started = 0;
+    const int count = atomic_load(&started);
+    atomic_store(&started, 0);
     pthread_mutex_unlock(&lock);
     for (int i = 0; i < count; i++) {
         pthread_join(workers[i], NULL);

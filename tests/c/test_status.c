@@ -241,10 +241,21 @@ static void forward_errors(const dtype_api *t, int save) {
         }
         assert_context_intact(&f, cases[i].what);
     }
-    /* n == 0 succeeds without looking at the pointers, and saves nothing. */
-    cr_assert_eq(t->forward(f.ctx, NULL, NULL, 0), CRELU_OK);
+    /* n == 0 succeeds without looking at the pointers, and is the last
+     * forward: only a backward of 0 elements, of its dtype, follows it. */
     cr_assert_eq(t->forward(f.ctx, x, x + 1, 0), CRELU_OK);
-    assert_context_intact(&f, "n == 0 forward");
+    cr_assert_eq(t->forward(f.ctx, NULL, NULL, 0), CRELU_OK);
+    mark(f.dx);
+    cr_assert_eq(t->backward(f.ctx, f.dy, f.dx, N), CRELU_ERR_SIZE_MISMATCH,
+                 "a backward of %d after a forward of 0 (%s)", N, t->name);
+    assert_marked(f.dx, N * e, "a backward of N after a forward of 0");
+    cr_assert_eq(t->backward(f.ctx, NULL, NULL, 0), CRELU_OK);
+    cr_assert_eq(t->backward(f.ctx, f.dy, f.dx, 0), CRELU_OK);
+    const dtype_api *other = t == &test_f32 ? &test_f64 : &test_f32;
+    cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_ERR_DTYPE_MISMATCH);
+    /* and the next forward of N serves backward again */
+    cr_assert_eq(t->forward(f.ctx, f.x, f.y, N), CRELU_OK);
+    assert_context_intact(&f, "a forward of 0, then one of N");
     /* Exact aliasing and adjacent, non-overlapping halves are fine. */
     cr_assert_eq(t->forward(f.ctx, x, x + (N / 2) * e, N / 2), CRELU_OK);
     cr_assert_eq(t->forward(f.ctx, x + (N / 2) * e, x, N / 2), CRELU_OK);
@@ -278,6 +289,9 @@ static void backward_errors(const dtype_api *t, const dtype_api *other, int save
         {"n larger than the forward", dy, dx, N + 1, CRELU_ERR_SIZE_MISMATCH},
         {"n smaller than the forward", dy, dx, N - 1, CRELU_ERR_SIZE_MISMATCH},
         {"n = 1", dy, dx, 1, CRELU_ERR_SIZE_MISMATCH},
+        /* An empty gradient (a detached buffer reads as one) is no answer. */
+        {"n = 0", dy, dx, 0, CRELU_ERR_SIZE_MISMATCH},
+        {"n = 0, NULL pointers", NULL, NULL, 0, CRELU_ERR_SIZE_MISMATCH},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ELEMENTS(dy_before, N);
@@ -296,9 +310,8 @@ static void backward_errors(const dtype_api *t, const dtype_api *other, int save
     cr_assert_eq(other->backward(f.ctx, f.dy, f.dx, N), CRELU_ERR_DTYPE_MISMATCH);
     assert_marked(f.dx, N * e, "dtype mismatch");
     assert_context_intact(&f, "dtype mismatch");
-    /* n == 0 is a no-op, even with NULL pointers or the other dtype. */
-    cr_assert_eq(t->backward(f.ctx, NULL, NULL, 0), CRELU_OK);
-    cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_OK);
+    /* n == 0 is checked like any other count: the dtype first, then n. */
+    cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_ERR_DTYPE_MISMATCH);
     assert_context_intact(&f, "n == 0 backward");
     fixture_fini(&f);
 }
@@ -319,10 +332,9 @@ Test(status, backward_before_any_forward) {
         mark(dx);
         cr_assert_eq(t->backward(ctx, dy, dx, N), CRELU_ERR_NO_FORWARD);
         assert_marked(dx, N * t->size, "backward before forward");
-        /* neither a failed nor an empty forward counts as a forward */
+        cr_assert_eq(t->backward(ctx, NULL, NULL, 0), CRELU_ERR_NO_FORWARD);
+        /* a failed forward does not count as a forward */
         cr_assert_eq(t->forward(ctx, NULL, dx, N), CRELU_ERR_INVALID_ARGUMENT);
-        cr_assert_eq(t->backward(ctx, dy, dx, N), CRELU_ERR_NO_FORWARD);
-        cr_assert_eq(t->forward(ctx, dy, dx, 0), CRELU_OK);
         cr_assert_eq(t->backward(ctx, dy, dx, N), CRELU_ERR_NO_FORWARD);
         /* argument errors are reported before the missing forward */
         cr_assert_eq(t->backward(ctx, NULL, dx, N), CRELU_ERR_INVALID_ARGUMENT);

@@ -442,3 +442,65 @@ Test(threads, the_pool_stops_at_255_workers) {
     crelu__parallel_for(1000, 1000 * 64, 64, no_op_piece, NULL);
     cr_assert_eq(thread_count(), before + 255);
 }
+
+/* Workers started for a call take part in that very call. (Workers once
+ * waited for the job after the one they were started for, so the first
+ * pooled call, and any that asked for more threads than the pool had, ran
+ * whole on its caller.) Every chunk waits until every thread of the call
+ * has run one, or 5 s have passed since the call began: no thread can take
+ * the others' chunks before they come. */
+enum { ALL_HANDS_MAX = 8 };
+
+typedef struct all_hands {
+    int wanted; /* threads in the call: the caller and wanted - 1 workers */
+    struct timespec give_up;
+    pthread_mutex_t lock;
+    pthread_t seen[ALL_HANDS_MAX];
+    _Atomic int distinct;
+} all_hands;
+
+static int before(const struct timespec *a, const struct timespec *b) {
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void all_hands_piece(void *arg, size_t begin, size_t end) {
+    (void)begin;
+    (void)end;
+    all_hands *h = arg;
+    pthread_mutex_lock(&h->lock);
+    int known = 0;
+    for (int i = 0; i < atomic_load(&h->distinct); i++) {
+        known |= pthread_equal(h->seen[i], pthread_self());
+    }
+    if (!known && atomic_load(&h->distinct) < ALL_HANDS_MAX) {
+        h->seen[atomic_load(&h->distinct)] = pthread_self();
+        atomic_fetch_add(&h->distinct, 1);
+    }
+    pthread_mutex_unlock(&h->lock);
+    struct timespec now;
+    while (atomic_load(&h->distinct) < h->wanted &&
+           (clock_gettime(CLOCK_MONOTONIC, &now), before(&now, &h->give_up))) {
+        const struct timespec a_moment = {0, 1000 * 1000};
+        nanosleep(&a_moment, NULL);
+    }
+}
+
+static int threads_that_ran(int wanted) {
+    all_hands h = {.wanted = wanted};
+    clock_gettime(CLOCK_MONOTONIC, &h.give_up);
+    h.give_up.tv_sec += 5;
+    pthread_mutex_init(&h.lock, NULL);
+    crelu__parallel_for(wanted, 64 * 64, 64, all_hands_piece, &h);
+    pthread_mutex_destroy(&h.lock);
+    return atomic_load(&h.distinct);
+}
+
+Test(threads, workers_take_part_in_the_call_that_started_them, .timeout = 60) {
+    const int before = thread_count();
+    const int first = threads_that_ran(3);
+    cr_assert_eq(first, 3, "the first pooled call (3 threads) ran on %d", first);
+    cr_assert_eq(thread_count(), before + 2);
+    cr_assert_eq(threads_that_ran(5), 5, "a call asking for more threads than the pool had");
+    cr_assert_eq(thread_count(), before + 4);
+    cr_assert_eq(threads_that_ran(5), 5, "a call of as many threads as the pool has");
+}

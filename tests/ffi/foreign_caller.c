@@ -788,14 +788,17 @@ static void check_context_errors(void) {
     CHECK(call_int("crelu_forward_f32", ARGS(&null_ctx, &null_ptr, &null_ptr, &zero)) ==
               ERR_INVALID_ARGUMENT,
           "forward, NULL context, n = 0");
-    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &null_ptr, &null_ptr, &zero)) == OK,
+    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &null_ptr, &null_ptr, &zero)) ==
+              ERR_NO_FORWARD,
           "backward, n = 0, before any forward");
     CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &px, &pdx, &n)) == ERR_NO_FORWARD,
           "backward before forward");
     CHECK(call_int("crelu_forward_f32", ARGS(&ctx, &null_ptr, &null_ptr, &zero)) == OK,
           "forward, n = 0, NULL buffers");
-    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &px, &pdx, &n)) == ERR_NO_FORWARD,
-          "an n = 0 forward saves nothing");
+    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &px, &pdx, &n)) == ERR_SIZE_MISMATCH,
+          "an n = 0 forward is the last forward: a backward of 8 does not match it");
+    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &null_ptr, &null_ptr, &zero)) == OK,
+          "backward, n = 0, after a forward of 0");
     CHECK(call_int("crelu_forward_f32", ARGS(&ctx, &null_ptr, &py, &n)) == ERR_INVALID_ARGUMENT,
           "forward, NULL x");
     CHECK(call_int("crelu_forward_f32", ARGS(&ctx, &px, &null_ptr, &n)) == ERR_INVALID_ARGUMENT,
@@ -804,8 +807,8 @@ static void check_context_errors(void) {
           "forward, n * 4 overflows");
     CHECK(call_int("crelu_forward_f32", ARGS(&ctx, &px, &px1, &other)) == ERR_INVALID_ARGUMENT,
           "forward, partial overlap");
-    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &px, &pdx, &n)) == ERR_NO_FORWARD,
-          "failed forwards save nothing");
+    CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &null_ptr, &null_ptr, &zero)) == OK,
+          "failed forwards save nothing: the n = 0 forward is still the last");
 
     CHECK(call_int("crelu_forward_f32", ARGS(&ctx, &px, &py, &n)) == OK, "forward");
     CHECK(call_int("crelu_backward_f32", ARGS(&null_ctx, &px, &pdx, &n)) == ERR_INVALID_ARGUMENT,

@@ -786,7 +786,7 @@ static void op_forward(input *in) {
     if (ctx == NULL) {
         want = CRELU_ERR_INVALID_ARGUMENT;
     } else if (n == 0) {
-        want = CRELU_OK;
+        want = CRELU_OK; /* and it is the last forward */
     } else if (l.pos[0] < 0 || l.pos[1] < 0) {
         want = CRELU_ERR_INVALID_ARGUMENT;
     } else if (overflows(&l, 2, n)) {
@@ -818,10 +818,14 @@ static void op_forward(input *in) {
     const int got = forward_api(size, ctx, ptr_of(&l, 0), ptr_of(&l, 1), n);
     unpoison_arena();
     expect_status(got, want);
-    if (want == CRELU_OK && n > 0) {
+    if (want == CRELU_OK) {
         const crelu__op op = op_for(s->rule, s->slope, s->cap);
-        ref_forward(size, &op, x_copy, l.want + (size_t)l.pos[1] * size, n);
-        check_arena(&l, l.pos[1], n);
+        if (n > 0) {
+            ref_forward(size, &op, x_copy, l.want + (size_t)l.pos[1] * size, n);
+            check_arena(&l, l.pos[1], n);
+        } else {
+            check_arena(&l, -1, 0); /* n == 0 writes nothing */
+        }
         free(s->fwd_x);
         s->fwd_x = x_copy;
         s->fwd_size = size;
@@ -831,7 +835,7 @@ static void op_forward(input *in) {
             s->saved_max = need;
         }
     } else {
-        check_arena(&l, -1, 0); /* a failed call, or n == 0, writes nothing */
+        check_arena(&l, -1, 0); /* a failed call writes nothing */
     }
     if (s != NULL && s->custom) {
         if (!grows && s->alloc.calls != calls) {
@@ -886,13 +890,11 @@ static void op_backward(input *in) {
     int want;
     if (ctx == NULL) {
         want = CRELU_ERR_INVALID_ARGUMENT;
-    } else if (n == 0) {
-        want = CRELU_OK;
-    } else if (l.pos[0] < 0 || l.pos[1] < 0) {
-        want = CRELU_ERR_INVALID_ARGUMENT;
-    } else if (overflows(&l, 2, n)) {
+    } else if (n > 0 && (l.pos[0] < 0 || l.pos[1] < 0)) {
+        want = CRELU_ERR_INVALID_ARGUMENT; /* NULL is allowed when n == 0 */
+    } else if (n > 0 && overflows(&l, 2, n)) {
         want = CRELU_ERR_OVERFLOW;
-    } else if (partial(&l, 0, 1, n)) {
+    } else if (n > 0 && partial(&l, 0, 1, n)) {
         want = CRELU_ERR_INVALID_ARGUMENT;
     } else if (s->fwd_size == 0) {
         want = CRELU_ERR_NO_FORWARD;
