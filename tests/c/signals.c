@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L /* sigaction, timer_create */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,15 +81,16 @@ static void arm_timer(void) {
     timer_settime(timer, 0, &when, NULL); /* async-signal-safe */
 }
 
-/* Counts chunk runs; one run of the whole job means it ran alone. */
+/* Counts chunk runs; one run of the whole job means it ran alone. Atomic:
+ * when the pool is free, a worker and the caller run a piece each. */
 typedef struct probe {
-    int runs;
+    atomic_int runs;
     size_t first_begin, first_end;
 } probe;
 
 static void probe_piece(void *arg, size_t begin, size_t end) {
     probe *p = arg;
-    if (p->runs++ == 0) {
+    if (atomic_fetch_add(&p->runs, 1) == 0) {
         p->first_begin = begin;
         p->first_end = end;
     }
