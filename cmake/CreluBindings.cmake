@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared settings for the language bindings under bindings/.
 #
 # Each binding has a tri-state option CRELU_BUILD_<LANG>: AUTO (the default)

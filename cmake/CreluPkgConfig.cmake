@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Run at install time (install(CODE) in CMakeLists.txt): writes crelu.pc with
 # the prefix this install uses, CMAKE_INSTALL_PREFIX as cmake --install
 # --prefix set it. Inputs: crelu_pc_template, crelu_pc_output,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libcrelu - the ReLU activation and its backward pass, bit-exact.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Version queries, from the macros in crelu.h. */
 #include "crelu_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every status every entry point can return, the order of the checks, and
  * that a context works normally after each error, with its previous state. */
 #include <criterion/criterion.h>

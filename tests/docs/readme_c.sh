@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every ```c block of the README compiles as written, warning-free, against
 # the installed library (found by pkg-config, as the README says), and runs
 # with exit status 0. Only the C blocks: the Lua, JavaScript and Python

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # crelu.pc in an installed prefix prints clean absolute paths: no "..", no
 # "${pcfiledir}" left over, and the directories are the prefix's own.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Embedded with add_subdirectory, libcrelu defines only its library targets:
 # no tests, benchmarks, demo or bindings (built or registered with CTest),
 # and a consumer links the `crelu` target and runs.

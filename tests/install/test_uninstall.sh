@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The uninstall target removes every file an install wrote: install the build
 # tree into a fresh prefix, uninstall, and find no file or link left.
 # Runs under CTest's RESOURCE_LOCK with every other install from this build
