@@ -30,15 +30,18 @@ while IFS= read -r file; do
         *.lua) want='-- SPDX-License-Identifier: MIT' ;;
         *.py | *.py.in | CMakeLists.txt | */CMakeLists.txt | *.cmake | *.cmake.in | *.sh | *.gp)
             want='# SPDX-License-Identifier: MIT' ;;
-        *)
-            # Any other file is a source file only when it is a script.
-            [ "$(head -c 2 "$file")" = '#!' ] || continue
-            want='# SPDX-License-Identifier: MIT' ;;
+        *) want='' ;;
     esac
+    # Bash's read, not head/sed: no process per file.
+    first='' second=''
+    { IFS= read -r first || true; IFS= read -r second || true; } <"$file"
+    if [ -z "$want" ]; then
+        # Any other file is a source file only when it is a script.
+        case $first in '#!'*) want='# SPDX-License-Identifier: MIT' ;; *) continue ;; esac
+    fi
     checked=$((checked + 1))
-    first=$(head -n 1 "$file")
     line=$first
-    case $first in '#!'*) line=$(sed -n 2p "$file") ;; esac
+    case $first in '#!'*) line=$second ;; esac
     if [ "$line" != "$want" ]; then
         echo "$file: no '$want' as its first line (or second, after a shebang)" >&2
         missing=$((missing + 1))
