@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Adds NumPy and PyTorch rows to crelu-bench's CSV, measured the same way.
 
 Usage: /usr/bin/python3 bench/add_python_peers.py --csv FILE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Per-call cost of each binding next to its native alternative, all measured
 in one run, and issue 10's acceptance items on it.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crelu-idle: does an idle process burn CPU? Makes 1,000 calls through the
  * pool, each checked to have run on every pool thread, then sleeps 200 ms
  * and prints the CPU time the whole process (pool threads included) used in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Throughput against n from crelu-bench's CSV (with the Python rows, if
 # added): one panel per dtype, one line per row, log-log.
 #

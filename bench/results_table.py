@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The key numbers of a benchmark CSV as a Markdown table, for the README.
 
 Usage: /usr/bin/python3 bench/results_table.py results.csv

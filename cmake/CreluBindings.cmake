@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared settings for the language bindings under bindings/.
 #
 # Each binding has a tri-state option CRELU_BUILD_<LANG>: AUTO (the default)
@@ -17,7 +18,12 @@ set(CRELU_INSTALL_PYTHONDIR "lib/python3/dist-packages" CACHE STRING
 # global property CRELU_BINDINGS, which tests/ reads to add their suites.
 function(crelu_binding_enabled lang found missing)
   set(option CRELU_BUILD_${lang})
-  set(${option} AUTO CACHE STRING "Build the ${lang} binding: AUTO, ON or OFF")
+  # Embedded in another project (see CRELU_IS_TOP_LEVEL), OFF unless asked for.
+  set(default AUTO)
+  if(NOT CRELU_IS_TOP_LEVEL)
+    set(default OFF)
+  endif()
+  set(${option} ${default} CACHE STRING "Build the ${lang} binding: AUTO, ON or OFF")
   set_property(CACHE ${option} PROPERTY STRINGS AUTO ON OFF)
   set(enabled OFF)
   if(${option} STREQUAL "AUTO")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Reads CRELU_VERSION_MAJOR/MINOR/PATCH from crelu.h, the one place the
 # version is written, into CRELU_VERSION (as zstd's GetZstdLibraryVersion).
 function(crelu_read_version header out_var)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The seed's example through every language libcrelu speaks, checked
 against live PyTorch 1.13 and the seed's NumPy class.
 

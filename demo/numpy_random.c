@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "numpy_random.h"
 
 enum { N = 624, M = 397 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* NumPy's legacy generator (np.random.seed(int) + np.random.random), in C:
  * MT19937 seeded with init_genrand, doubles built from two 32-bit draws. */
 #ifndef CRELU_DEMO_NUMPY_RANDOM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seed's example, through libcrelu.
  *
  * The seed (a blog post) draws x and d_loss with np.random.seed(123) and

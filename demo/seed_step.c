@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One step of the seed's example through libcrelu's C API, for the
  * all-languages demo (demo/all_languages.py), which runs the same step
  * through every binding.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 'use strict';
 // The seed's step through the Node binding: reads x and d_loss (3x7 float64,
 // row-major, one line of 21 numbers each) from stdin, runs the seed's NumPy

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The seed's step through the Lua binding, for the cross-language demo:
 -- reads x and d_loss (two lines of 21 numbers, the seed's 3x7 draws) from
 -- stdin and prints the forward and backward results of the seed's NumPy

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The seed's step through the Python binding, for the cross-language demo.
 
 stdin:  two lines of 21 numbers each (Python repr), x and d_loss, 3x7 row-major.

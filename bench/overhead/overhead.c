@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-call cost of libcrelu's float32 calls through the C API, on 16 and
  * 1,024 elements: the baseline the bindings' overhead scripts are compared
  * with (bench/binding_overhead.py).

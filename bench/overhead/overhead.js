@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 'use strict';
 // Time per call through the Node binding, next to the JS it replaces:
 // - 1,024 float32 elements: ReLU.forward(x, out) and relu(x, out) into a

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Time per call through the Lua binding: the zero-copy path into a
 -- preallocated out (context and stateless), the paths that return a new
 -- array, and plain tables of a million numbers against the plain Lua loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "acceptance.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The acceptance items of issue 10 that crelu-bench measures, each as a
  * value from this run next to its bound. It reports; it asserts nothing. */
 #ifndef BENCH_ACCEPTANCE_H

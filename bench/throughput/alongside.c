@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime, nanosleep */
 #include "alongside.h"
 

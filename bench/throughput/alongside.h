@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* "Alongside OpenMP": libcrelu in a process that also runs an OpenMP
  * library. A loop of pairs (oneDNN forward, then crelu_relu_f32 with
  * automatic threads) is timed against a loop of pairs (oneDNN forward, then

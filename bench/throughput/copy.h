@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The streaming copy both copy groups use: non-temporal stores, which skip
  * the read-for-ownership of the destination's lines, then a store fence. */
 #ifndef BENCH_COPY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The benchmark's buffers: allocation, random inputs, and checking what a
  * row wrote. */
 #ifndef BENCH_DATA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The thread count libcrelu uses when told 0 (automatic), worked out the
  * way libcrelu/src/machine.c does, since the library does not export it:
  * CRELU_NUM_THREADS when it is a positive number, else the CPUs in this

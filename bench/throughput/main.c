@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crelu-bench: throughput of libcrelu's forward and backward passes next to
  * the copy ceiling (memcpy and a streaming copy, on one thread and on the
  * library's default thread count), an inlined loop and oneDNN, for

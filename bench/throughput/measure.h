@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Timing the rows of one size: calls per repeat so that a repeat lasts at
  * least ~2 ms, repeats within a per-row time budget, median per call. The
  * repeats of all rows are interleaved, so that the load of a shared machine

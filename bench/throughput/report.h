@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The results as tables on a stream, and as CSV. */
 #ifndef BENCH_REPORT_H
 #define BENCH_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One measured row at one size and dtype, and the list of them. */
 #ifndef BENCH_RESULT_H
 #define BENCH_RESULT_H

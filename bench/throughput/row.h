@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What one row of the benchmark is: a name, a thread count, how many bytes a
  * call moves, and a function that makes `calls` calls. Each group of rows
  * (libcrelu, copies, parallel copies, naive loops, oneDNN) lives in its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one-thread copies: memcpy of forward's bytes, and the streaming copy
  * (non-temporal stores). The parallel ones are in rows_copy_parallel.c. */
 #include <immintrin.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The copies on N threads, N = the library's default thread count: memcpy
  * and the streaming copy, the bytes split in N 64-byte-aligned parts, one
  * OpenMP parallel region per call. Regions run back to back within a repeat,

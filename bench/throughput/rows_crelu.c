@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libcrelu's rows: the stateless calls, a save-x context (the default
  * mode), and a mask-mode context at the default thread count, at one thread
  * and at two. */

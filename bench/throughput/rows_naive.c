@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loop a user would write instead of calling the library, compiled into
  * the benchmark with its flags and inlined into the timed loop: the
  * "inlined loop" the small-n acceptance items compare against. */

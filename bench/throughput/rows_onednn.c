@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* oneDNN's eltwise ReLU (alpha 0), forward_training and backward_data from
  * src, through its C API. The primitives are made per size and dtype in
  * setup, outside the timed region; oneDNN runs with its default threads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Runs one C entry point on what Lua passed: a crelu.array goes to the C
  * library as it is (zero copy); a table is converted to float64, computed in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crelu.array: a fixed-length flat buffer of float32 or float64 that the C
  * library reads and writes in place (the zero-copy path), with 1-based,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Private declarations shared by the files of the Lua binding. Nothing here
  * is visible to Lua code except through luaopen_crelu.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * luaopen_crelu: the entry point require "crelu" calls. Makes the two
  * metatables and returns the module table; sets no globals.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crelu.ReLU: a crelu_ctx with its options, as a Lua object. r(x) or
  * r:forward(x [, out]), then r:backward(d [, out]); r:close(), __gc and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crelu.relu(x [, out]): plain ReLU without a context, through the C
  * library's stateless entry points.

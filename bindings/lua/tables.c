@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lua tables of numbers <-> C arrays of doubles: flat tables {1, 2, 3} and
  * nested row tables {{1, 2}, {3, 4}} (the seed's 3x7), read raw (metamethods

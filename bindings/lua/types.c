@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How the binding knows its own userdata: every Lua function of the module
  * is a C closure over the two metatables, so a type check compares the

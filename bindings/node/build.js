@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // npm's install step: compiles the addon with the system C compiler, against
 // the Node-API headers that came with this node and the libcrelu that

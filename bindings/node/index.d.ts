@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Types of the crelu package (libcrelu's Node-API binding).
 
 /** Options of `new ReLU(...)`; multiword names are camelCase. Every one may be left out. */

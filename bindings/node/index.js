@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // The addon does the work; this file finds it (CMake installs it here, and
 // build.js, npm's install step, builds it here) and puts a thin dispatch in

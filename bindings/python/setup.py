@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Gives pyproject.toml its version: the C library's, from crelu.h, where
 CRELU_VERSION_MAJOR/MINOR/PATCH are defined once for the whole project."""
 

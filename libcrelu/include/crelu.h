@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libcrelu - the ReLU activation and its backward pass, bit-exact.
  *
@@ -67,6 +68,15 @@ extern "C" {
 
 #define CRELU_VERSION_NUMBER \
     (CRELU_VERSION_MAJOR * 10000 + CRELU_VERSION_MINOR * 100 + CRELU_VERSION_PATCH)
+
+/* "MAJOR.MINOR.PATCH", built from the three numbers above so that it cannot
+ * disagree with them (zstd's ZSTD_VERSION_STRING). Two levels of macro so
+ * that the numbers are expanded before they are quoted. */
+#define CRELU_QUOTE(str) #str
+#define CRELU_EXPAND_AND_QUOTE(str) CRELU_QUOTE(str)
+#define CRELU_VERSION_STRING                                                 \
+    CRELU_EXPAND_AND_QUOTE(CRELU_VERSION_MAJOR) "." CRELU_EXPAND_AND_QUOTE( \
+        CRELU_VERSION_MINOR) "." CRELU_EXPAND_AND_QUOTE(CRELU_VERSION_PATCH)
 
 /* ---------------------------------------------------------------------------
  * Export macro. The library is built with hidden visibility; only what is

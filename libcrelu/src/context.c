@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The context: options, the state the last forward saved, and the
  * forward/backward entry points that validate, save and dispatch. */
 #include <stdlib.h>

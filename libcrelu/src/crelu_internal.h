@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private declarations shared by the library's sources and its white-box tests.
  * Nothing here is part of the ABI. */
 #ifndef CRELU_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one place that picks which kernel implementation the library runs. */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AVX2 kernels: simd_impl.h with 256-bit vectors. Built with -mavx2 for this
  * file alone (see CMakeLists.txt) and called only when avx2_supported() says
  * the CPU and OS have it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AVX-512 kernels: simd_impl.h with 512-bit vectors and mask registers.
  * Built with -mavx512f for this file alone (see CMakeLists.txt) and called
  * only when avx512_supported() says the CPU and OS have it. */

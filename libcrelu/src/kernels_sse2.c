@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SSE2 kernels: simd_impl.h with 128-bit vectors. SSE2 is x86-64's
  * baseline, so this file needs no extra compiler flags. */
 #include <emmintrin.h>

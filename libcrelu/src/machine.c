@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the library asks of the machine: the last-level cache size (for the
  * streaming and threading thresholds) and how many CPUs it may use (the
  * automatic thread count). Each is read once. */

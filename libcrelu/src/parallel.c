@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The thread pool behind crelu__parallel_for: workers started on first need,
  * shared by every context, serving one call at a time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Portable kernels: the same semantics as reference.c, written as
  * compare-and-select expressions inside loops specialised per table row, so
  * that the compiler vectorises them for whatever ISA it targets. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Portable kernels for one element type. Included by portable.c once per
  * dtype with T (the element type), U (the unsigned integer of T's width) and
  * SFX(name) (adds the dtype suffix).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The scalar reference kernels: the semantics table of crelu.h transcribed one
  * element at a time, with plain branches, for readability over speed. Every
  * other implementation must match these bit for bit. */

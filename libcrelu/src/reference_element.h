@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The semantics table of crelu.h for one element, with plain branches. Included
  * once per dtype with T (the element type) and SFX(name) (adds the dtype
  * suffix) by the reference kernels, and by the SIMD kernels for the elements

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference kernels for one element type. Included by reference.c once per
  * dtype with T (the element type) and SFX(name) (adds the dtype suffix). */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs a kernel over a whole array: decides streaming once for the whole
  * call, then splits the work across threads when it is big enough. */
 #include "crelu_internal.h"

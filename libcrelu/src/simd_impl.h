@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Explicit-SIMD kernels for one element type on one ISA. Included by the
  * kernels_<isa>.c files once per dtype, after they define:
  *

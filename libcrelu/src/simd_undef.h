@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Clears the macros a kernels_<isa>.c file defines for simd_impl.h, so the
  * next dtype can define its own. */
 #undef T

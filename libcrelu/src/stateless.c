@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The context-free entry points: plain ReLU, PyTorch's backward rule, the
  * automatic thread count. */
 #include "crelu_internal.h"

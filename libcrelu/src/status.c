@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Status messages, from the one table in crelu.h. */
 #include "crelu_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Many application threads at once, each with its own context, while the
  * same threads also call the stateless functions: every result must be the
  * reference's. Written for ThreadSanitizer (.ci/tsan), which turns any

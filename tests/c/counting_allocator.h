@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An allocator for crelu_create_with_allocator() that counts calls, tracks
  * live bytes, and can be told to fail, so tests can see every allocation. */
 #ifndef CRELU_TEST_COUNTING_ALLOCATOR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared machinery of the C tests: one descriptor per dtype so every test
  * runs for float32 and float64, deterministic inputs rich in special values,
  * poisoned guard zones, and bit-exact comparison with the scalar reference. */

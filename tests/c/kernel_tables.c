@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lists the kernel tables compiled into libcrelu, best first, one a line:
  * its name, then "runs" or "cannot-run", from the table's own supported()
  * check, the one the library's picker asks. .ci/coverage reads it to name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Calls from a signal handler, at random moments, into a process whose only
  * application thread keeps making pooled calls: the handler's calls must
  * neither deadlock (a handler that waits for the pool its own thread holds

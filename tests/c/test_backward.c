@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Backward through a context: every row, rule and save mode, both dtypes,
  * sizes 0..257, every misalignment of dy and of dx, in place, repeated, and
  * with options changed between forward and backward; compared bit for bit

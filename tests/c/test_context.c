@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The context's life cycle and memory: creation, destruction, what it holds
  * in each save mode, and that the steady state allocates nothing. */
 #include <criterion/criterion.h>

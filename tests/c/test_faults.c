@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fault injection. Allocation: a scenario that reaches every allocation a
  * context makes is replayed with the k-th allocation refused, for k = 1, 2,
  * ... until a run refuses nothing; each refusal must come back as

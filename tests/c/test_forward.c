@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Forward through a context: every row, rule and save mode, both dtypes,
  * sizes 0..257, every misalignment of x and of y, in place and out of place,
  * compared bit for bit with the scalar reference. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One call over more than 2^31 elements, to prove that no index, offset or
  * mask bit position anywhere is held in 32 bits: n = 2^31 + 1 float32 in
  * mask mode, forward in place (y == x) and backward in place (dx == dy),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every kernel table compiled into the library (scalar, portable, SSE2,
  * AVX2, AVX-512), called directly, against the scalar reference, bit for
  * bit: every row and rule, both dtypes, sizes 0..200 and a few past the

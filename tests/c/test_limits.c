@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Size limits: an element count no buffer can have is CRELU_ERR_OVERFLOW
  * from every function that takes one, before any memory is read, written
  * or allocated, and the context is left as it was. The largest count that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the library reads from the machine, and what it does when a source
  * is missing or odd: the sysfs cache listing (from fixture directories),
  * the choice between sysfs, sysconf and the 8 MiB fallback, the automatic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The context-free entry points: plain ReLU forward and PyTorch's backward,
  * every size and misalignment, every permitted aliasing, every error. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every status every entry point can return, the order of the checks, and
  * that a context works normally after each error, with its previous state. */
 #include <criterion/criterion.h>
@@ -47,6 +48,9 @@ Test(status, version_matches_the_header) {
     snprintf(expected, sizeof expected, "%d.%d.%d", CRELU_VERSION_MAJOR, CRELU_VERSION_MINOR,
              CRELU_VERSION_PATCH);
     cr_assert_str_eq(crelu_version_string(), expected);
+    /* The macro, for a C user's #if-free checks, must say the same. */
+    cr_assert_str_eq(CRELU_VERSION_STRING, expected);
+    cr_assert_str_eq(crelu_version_string(), CRELU_VERSION_STRING);
     cr_assert_eq(crelu_version_number(), CRELU_VERSION_NUMBER);
     cr_assert_eq(CRELU_VERSION_NUMBER, CRELU_VERSION_MAJOR * 10000 + CRELU_VERSION_MINOR * 100 +
                                            CRELU_VERSION_PATCH);

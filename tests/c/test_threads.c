@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads: results are the reference's whatever the thread count, the pool
  * starts only for big calls and only as many workers as asked for,
  * CRELU_NUM_THREADS sets the automatic count, several application threads

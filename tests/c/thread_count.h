@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* How many threads this process has right now, from /proc/self/task: the
  * pool's workers are counted by what the kernel sees, not by what the
  * library says it started. */

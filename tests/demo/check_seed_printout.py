@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Checks that crelu-demo reproduces the seed's printout exactly.
 
 Usage: /usr/bin/python3 tests/demo/check_seed_printout.py <path to crelu-demo>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Minimal ctypes access to libcrelu for the differential tests.
 
 Deliberately separate from the Python binding: these tests judge the C

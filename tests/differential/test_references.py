@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """libcrelu against the live references, bit for bit (SPEC section 2).
 
 The judges are the references themselves, run here and now: PyTorch 1.13 on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The installed libcrelu.so.1 seen from a foreign caller, the way ctypes or
  * any other FFI sees it: without crelu.h. Everything this program knows of

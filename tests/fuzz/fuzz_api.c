@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer harness for libcrelu's whole public API.
  *
  * The input is a program: a short header (which kernel table, which

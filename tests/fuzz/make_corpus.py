@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpus of the libFuzzer harness: one small program per
 scenario, in fuzz_api.c's input format, into tests/fuzz/corpus/.
 

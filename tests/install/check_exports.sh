@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The ABI surface of libcrelu.so: SONAME libcrelu.so.1, and the exported
 # symbols are exactly abi/exports.txt, name and version, the committed list
 # (abi/update-baseline writes it). The list in turn names exactly the

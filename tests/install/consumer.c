@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A user's first program: built only from the installed header and library,
  * found through pkg-config or find_package. It checks that the header and
  * the library it loaded agree, and runs one forward/backward pair. */

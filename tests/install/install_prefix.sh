@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the build tree into a fresh prefix: the fixture the install-side
 # tests (consumers, differential) run against.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds and runs a consumer of the installed library twice, the two ways a C
 # user links it: pkg-config, and CMake's find_package. No LD_LIBRARY_PATH:
 # the consumer must find libcrelu.so.1 by its RPATH.

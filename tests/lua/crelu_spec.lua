@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The Lua binding's suite (busted, Lua 5.4), run against the installed
 -- prefix: LUA_CPATH names it, nothing else does.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Hostile input to the Lua binding (issue 11): impossible sizes, holes,
 -- tables that contain themselves, metatables that mutate, __gc finalizers
 -- and coroutines in mid-call, wrong outs, odd elements. Each case runs in a

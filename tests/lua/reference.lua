@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The reference the Lua suites compare with, from SPEC sections 2 and 3:
 -- plain, leaky and clipped ReLU forward and backward, and the bit helpers
 -- they use. Loaded with dofile by the spec files beside it.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The Lua binding under the garbage collector (busted, Lua 5.4, against the
 -- installed prefix like crelu_spec.lua): objects and arrays collected in
 -- mid-loop, arrays outliving the objects that wrote them, __gc finalizers

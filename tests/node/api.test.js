@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // The package's shape: exports, version, close, subclassing.
 const { test } = require('node:test');

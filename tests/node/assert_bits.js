@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Bit-for-bit comparison of float arrays: Object.is would call two NaNs with
 // different payloads equal, and === would call +0 and -0 equal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Misuse, row by row: each must throw the documented error class, message
 // and code, and leave the object it was used on working.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // The fast paths of index.js and the addon's entry points behind them: the
 // same results and the same errors as the checked path, for the inputs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Objects left to the garbage collector are finalized (the context freed)
 // without crashing, closed or not, mid-state or not. Run with --expose-gc.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Hostile input, one case per child process with a timeout (issue 11,
 // acceptance item 2): each must end in a catchable error of the documented

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The package installs with npm, offline, the two ways a user would:
 #   1. npm pack of the package's source, then npm install <tarball>;
 #   2. npm install <source directory> (copied, not linked: --install-links).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // ReLU and its backward pass as SPEC.md section 2's semantics table states
 // them, element by element: the oracle the binding is judged against. It

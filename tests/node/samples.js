@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Inputs for the value tests: every special bit pattern against every other
 // (x by dy), then seeded pseudo-random values, long enough to run both the

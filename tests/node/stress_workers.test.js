@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Worker threads under stress: many workers load the addon at once and
 // check every result against the JS reference; workers are terminated while

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Results, bit for bit, against the reference written from SPEC's table: every
 // variant, both grad rules, both save modes, float32 and float64, plain arrays.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Worker threads each load the addon (it keeps no state in statics) and
 // compute alongside the main thread; a worker that exits with live objects

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Typed arrays are used in place: `out` is written through its own buffer,
 // within exactly its byteOffset/length window, and returned itself.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared set-up for the Python binding's suite.
 
 The suite runs against an installed prefix: PYTHONPATH points at its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """os.fork() after libcrelu's worker pool has run, and while another thread
 is inside a library call that uses it. Run by test_stress_fork.py in a fresh
 interpreter with CRELU_NUM_THREADS=2; exits 0 when every check held.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Runs one hostile input through crelu; used by test_hostile.py, one child
 process per case, so that a hang, an abort or runaway memory fails that case
 alone.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Runs crelu where NumPy cannot be imported; used by test_without_numpy.py.
 
 stdin: JSON list of cases {name, kind, code ('f'|'d'), grad, shape, x, d},

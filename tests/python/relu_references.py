@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The live references the binding is judged against, and test inputs.
 
 PyTorch 1.13 (torch.relu / leaky_relu / relu6 / hardtanh and autograd) for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bad input: the right Python exception with a clear message, never a crash,
 and the object exactly as usable as before (same saved state, same options),
 with any `out` untouched."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The binding's two ways to C, and the bulk list conversion.
 
 Small exact ndarrays (at most crelu._small.SMALL_COUNT elements) call C

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hostile inputs (issue 11): each runs in its own child process
 (hostile_child.py) with a timeout and a memory cap, and must end in a
 catchable exception of the right class with a clear message, or in a result

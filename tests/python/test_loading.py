@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The package loads from the installed prefix and finds libcrelu there with
 no LD_LIBRARY_PATH; CRELU_LIBRARY overrides; a failure lists where it looked."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The binding against the live references, bit for bit: every option,
 both dtypes, shapes from 0-d to 3-d, and every input kind."""
 

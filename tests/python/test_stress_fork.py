@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """os.fork() and libcrelu's worker pool: fork_child.py, in a fresh
 interpreter so that CRELU_NUM_THREADS=2 is read at first use and no pytest
 thread is copied. A deadlock fails the test by timeout instead of hanging."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ReLU objects, arrays and buffers under threads and the garbage collector.
 
 ctypes drops the GIL inside every C call but the small ones (crelu._small),

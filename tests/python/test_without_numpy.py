@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The package imports and works when NumPy is absent: array.array,
 memoryview and lists, zero-copy and in place, judged against the live
 references (run here, in the parent, which has NumPy and PyTorch)."""

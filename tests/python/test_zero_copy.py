@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Zero copy: the caller's own memory is what reaches C, in and out.
 
 Outputs: `out` comes back as the same object, and C wrote its memory.

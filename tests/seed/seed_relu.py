@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The seed's NumPy ReLU class, verbatim from the blog post (after cs231n).
 
 The one copy of the cs231n reference for plain ReLU: the differential tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The module: exports { ReLU, relu, version, isa }, and `internal` (the fast
  * entry points index.js dispatches to). Context-aware (NAPI_MODULE_INIT
  * with per-instance data, no mutable statics), so every worker thread that

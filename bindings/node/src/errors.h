@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Throwing JS errors from the addon: every napi_* status is checked, and a C
  * status becomes an error whose message carries crelu_strerror()'s text and
  * whose `code` names the status. */

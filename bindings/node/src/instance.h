@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What one instance of the addon (one per main thread or worker) keeps.
  * Any state the addon grows goes here, never into a static. It is the
  * instance data, and the callback data of the functions that need it. */

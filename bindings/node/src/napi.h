@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one place node_api.h is included, so every file agrees on the
  * Node-API version it is written against (8: napi_type_tag_object). */
 #ifndef CRELU_NODE_NAPI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "operands.h"
 
 #include "errors.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The arrays one call works on: the input (x or d), and the typed array the
  * result goes into and is returned as.
  *

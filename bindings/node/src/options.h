@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The options object of `new ReLU({...})`, applied to a fresh context. */
 #ifndef CRELU_NODE_OPTIONS_H
 #define CRELU_NODE_OPTIONS_H

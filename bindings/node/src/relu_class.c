@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "relu_class.h"
 
 #include "errors.h"

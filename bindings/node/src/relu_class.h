@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* class ReLU: a libcrelu context wrapped in a JS object. */
 #ifndef CRELU_NODE_RELU_CLASS_H
 #define CRELU_NODE_RELU_CLASS_H

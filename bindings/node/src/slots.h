@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small integers standing for live ReLU objects, one table per addon
  * instance (thread). index.js keeps an object's slot in a private field and
  * passes it to the fast entry points, which find the object here in a few

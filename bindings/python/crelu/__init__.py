@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """libcrelu for Python: ReLU and its backward pass, bit-exact with PyTorch 1.13
 and with the classic NumPy (cs231n) reference.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hands buffer addresses to C without copying.
 
 The CPython buffer protocol, called through ctypes.pythonapi, gives the

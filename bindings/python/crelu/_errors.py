@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The exceptions libcrelu's statuses become.
 
 Each subclass also derives from the builtin a Python caller would expect for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Finds libcrelu.so.1, loads it, and declares every function it exports.
 
 Two handles on the one library: LIB, a CDLL, releases the GIL for every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the binding takes in and gives back, checked and described for C.
 
 Accepted inputs, and the kind that comes back for each:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ReLU, the layer object over one crelu_ctx, and the stateless relu()."""
 
 import ctypes

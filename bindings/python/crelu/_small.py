@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The short way to C for small NumPy arrays, the calls where the binding's
 fixed cost is most of the time.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runner behind plain/criterion/criterion.h: a program made of Criterion
  * test files, without Criterion. With no argument it runs every test, each in
  * a fresh process (fork, then exec of itself with --run): the isolation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A stand-in for <criterion/criterion.h>, for sanitizers Criterion cannot
  * start under (ThreadSanitizer): the same test files, unchanged, compiled
  * with this directory first on the include path, become a plain program
