@@ -143,6 +143,17 @@ describe("the module", function()
     assert.is_truthy(crelu.version:match("^%d+%.%d+%.%d+$"))
   end)
 
+  it("has _VERSION, the version of libcrelu/include/crelu.h it was built from", function()
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+    local header = assert(io.open(here .. "/../../libcrelu/include/crelu.h")):read("a")
+    local function number(part)
+      return assert(header:match("#define CRELU_VERSION_" .. part .. " (%d+)"))
+    end
+    local want = number("MAJOR") .. "." .. number("MINOR") .. "." .. number("PATCH")
+    assert.are.equal(want, crelu._VERSION)
+    assert.are.equal(crelu.version, crelu._VERSION) -- this build's own library
+  end)
+
   it("reports the instruction set the kernels run on", function()
     local known = {avx512 = true, avx2 = true, sse2 = true, portable = true, scalar = true}
     assert.is_true(known[crelu.isa] == true, tostring(crelu.isa))
