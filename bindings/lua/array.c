@@ -92,8 +92,39 @@ static int array_index(lua_State *L) {
         lua_rawget(L, lua_upvalueindex(3));
         return 1;
     }
+    /* Reading an integer index outside 1..#a gives nil, as for a table, so
+     * that ipairs(a) stops at the end; writing one stays an error. */
+    int is_integer = 0;
+    lua_Integer i = lua_tointegerx(L, 2, &is_integer);
+    if (is_integer && lua_type(L, 2) == LUA_TNUMBER &&
+        (i < 1 || (lua_Unsigned)i > array->length)) {
+        lua_pushnil(L);
+        return 1;
+    }
     lua_pushnumber(L, get_element(array, checked_position(L, array, 2)));
     return 1;
+}
+
+/* The iterator of pairs(a): (a, i) -> i + 1, a[i + 1], or nil past #a. */
+static int array_next(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:__pairs");
+    lua_Integer i = luaL_checkinteger(L, 2);
+    if (i < 0 || (lua_Unsigned)i >= array->length) {
+        return 0;
+    }
+    lua_pushinteger(L, i + 1);
+    lua_pushnumber(L, get_element(array, (size_t)i));
+    return 2;
+}
+
+/* pairs(a) yields the elements 1..#a in order (a userdata has no keys of
+ * its own for next to find). */
+static int array_pairs(lua_State *L) {
+    check_self(L, "crelu.array:__pairs");
+    crelu_lua__push_closure(L, array_next, 0);
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 0);
+    return 3;
 }
 
 /* a[i] = v. */
@@ -152,6 +183,7 @@ void crelu_lua__register_array(lua_State *L) {
         {"__newindex", array_newindex},
         {"__len", array_len},
         {"__tostring", array_tostring},
+        {"__pairs", array_pairs},
         {NULL, NULL},
     };
     luaL_getmetatable(L, CRELU_LUA__ARRAY_TYPE);

@@ -27,10 +27,14 @@ int luaopen_crelu(lua_State *L) {
     crelu_lua__new_metatables(L);
     crelu_lua__register_array(L);
     crelu_lua__register_relu(L);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
     crelu_lua__set_functions(L, functions);
     lua_pushstring(L, crelu_version_string());
     lua_setfield(L, -2, "version");
+    /* The module's own version, Lua's convention for a module: the header's
+     * it was built from (the one checked above is the loaded library's). */
+    lua_pushstring(L, CRELU_VERSION_STRING);
+    lua_setfield(L, -2, "_VERSION");
     lua_pushstring(L, crelu_isa_name());
     lua_setfield(L, -2, "isa");
     return 1;

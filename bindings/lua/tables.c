@@ -87,40 +87,71 @@ static void not_a_number(lua_State *L, const char *who, size_t row, size_t col) 
                (lua_Integer)col, crelu_lua__type_name(L, -1));
 }
 
+/* Raises the error for a key of the table being read that is not one of
+ * its elements 1..count: the key is at -2 (its value above it). */
+static void not_an_element(lua_State *L, const char *who, size_t row, size_t count) {
+    const char *what = row == 0 ? "table" : "row";
+    const char *length = row == 0 ? "#t" : "#row";
+    if (lua_isinteger(L, -2) && lua_tointeger(L, -2) > (lua_Integer)count) {
+        lua_Integer key = lua_tointeger(L, -2);
+        if (row == 0) {
+            luaL_error(L, "%s: element [%I] is set but the table's length (#t) is %I: "
+                          "a table with holes is not a list of numbers",
+                       who, key, (lua_Integer)count);
+        }
+        luaL_error(L, "%s: element [%I][%I] is set but the row's length (#row) is %I: "
+                      "a row with holes is not a list of numbers",
+                   who, (lua_Integer)row, key, (lua_Integer)count);
+    }
+    /* A string key is quoted, so that "1.5" and 1.5 differ; any other (1.5,
+     * true, a table) is shown as tostring shows it. */
+    const char *key = lua_type(L, -2) == LUA_TSTRING
+                          ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, -2))
+                          : luaL_tolstring(L, -2, NULL);
+    if (row == 0) {
+        luaL_error(L, "%s: key %s is not an element 1..%s (%I): a %s with other keys is "
+                      "not a list of numbers",
+                   who, key, length, (lua_Integer)count, what);
+    }
+    luaL_error(L, "%s: row %I: key %s is not an element 1..%s (%I): a %s with other keys is "
+                  "not a list of numbers",
+               who, (lua_Integer)row, key, length, (lua_Integer)count, what);
+}
+
+static void changed_during_call(lua_State *L, const char *who);
+
 /* Values read are left on the stack and popped this many at a time: the
  * Lua C API has no bulk read, so each element costs API calls, and this
  * saves one of the three (lua_rawgeti's result is the type check). */
 #define READ_BATCH 64
 
-/* Raises an error if the table at absolute `index` has a positive integer
- * key past `count`, its #t: #t is any border, so {[1] = 1, [3] = 3} may have
- * #t = 1, and reading 1..#t alone would drop t[3] without a word. A full
- * traversal would cost a pass over every element; lua_next from key #t
- * visits only what Lua stores after it: the rest of the array part and the
- * hash part when t[#t] is in the array part (a list constructor, appends),
- * which then costs next to nothing. When t[#t] is in the hash part, keys in
- * hash slots before it are not visited: see the README. */
-static void check_nothing_past(lua_State *L, int index, size_t count, const char *who,
-                               size_t row) {
-    if (count == 0) {
-        lua_pushnil(L);
-    } else {
-        lua_pushinteger(L, (lua_Integer)count);
-    }
+/* Raises an error unless the table at absolute `index`, whose elements
+ * 1..count were all read as numbers, has no other key. #t is any border:
+ * {[1] = 1, [3] = 3} may have #t = 1, and reading 1..#t alone would drop
+ * t[3] without a word. Counting every key (lua_next visits each one,
+ * whether Lua stores it in the array or the hash part) proves it: count
+ * keys, all present, leave no room for another. Only when the count is
+ * wrong is each key checked, to name the offending one. */
+static void check_sequence(lua_State *L, int index, size_t count, const char *who,
+                           size_t row) {
+    size_t keys = 0;
+    lua_pushnil(L);
     while (lua_next(L, index) != 0) {
-        if (lua_isinteger(L, -2) && lua_tointeger(L, -2) > (lua_Integer)count) {
-            lua_Integer key = lua_tointeger(L, -2);
-            if (row == 0) {
-                luaL_error(L, "%s: element [%I] is set but the table's length (#t) is %I: "
-                              "a table with holes is not a list of numbers",
-                           who, key, (lua_Integer)count);
-            }
-            luaL_error(L, "%s: element [%I][%I] is set but the row's length (#row) is %I: "
-                          "a row with holes is not a list of numbers",
-                       who, (lua_Integer)row, key, (lua_Integer)count);
+        keys++;
+        lua_pop(L, 1);
+    }
+    if (keys == count) {
+        return;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, index) != 0) {
+        lua_Integer key = lua_isinteger(L, -2) ? lua_tointeger(L, -2) : 0;
+        if (key < 1 || (lua_Unsigned)key > count) {
+            not_an_element(L, who, row, count);
         }
         lua_pop(L, 1);
     }
+    changed_during_call(L, who); /* not reached: count keys, all in 1..count */
 }
 
 /* Reads elements 1..count of the table at absolute `index` into `values`
@@ -140,7 +171,7 @@ static void read_numbers(lua_State *L, int index, double *values, size_t count,
         }
     }
     lua_settop(L, base);
-    check_nothing_past(L, index, count, who, row);
+    check_sequence(L, index, count, who, row);
 }
 
 /* The caller allocated `values` between crelu_lua__table_shape and here, and
@@ -156,7 +187,7 @@ static void changed_during_call(lua_State *L, const char *who) {
 void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shape,
                            double *values, const char *who) {
     index = lua_absindex(L, index);
-    luaL_checkstack(L, READ_BATCH + 2, who);
+    luaL_checkstack(L, READ_BATCH + 4, who);
     size_t length = (size_t)lua_rawlen(L, index);
     if (!shape->nested) {
         if (length != shape->count) {
@@ -176,7 +207,9 @@ void crelu_lua__table_read(lua_State *L, int index, const crelu_lua__shape *shap
         read_numbers(L, lua_gettop(L), values + r * shape->cols, shape->cols, who, r + 1);
         lua_pop(L, 1);
     }
-    check_nothing_past(L, index, shape->rows, who, 0);
+    /* Rows 1..rows were all read as tables: the outer table must hold
+     * nothing else either. */
+    check_sequence(L, index, shape->rows, who, 0);
 }
 
 static void push_flat(lua_State *L, const double *values, size_t count) {

@@ -143,6 +143,17 @@ describe("the module", function()
     assert.is_truthy(crelu.version:match("^%d+%.%d+%.%d+$"))
   end)
 
+  it("has _VERSION, the version of libcrelu/include/crelu.h it was built from", function()
+    local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+    local header = assert(io.open(here .. "/../../libcrelu/include/crelu.h")):read("a")
+    local function number(part)
+      return assert(header:match("#define CRELU_VERSION_" .. part .. " (%d+)"))
+    end
+    local want = number("MAJOR") .. "." .. number("MINOR") .. "." .. number("PATCH")
+    assert.are.equal(want, crelu._VERSION)
+    assert.are.equal(crelu.version, crelu._VERSION) -- this build's own library
+  end)
+
   it("reports the instruction set the kernels run on", function()
     local known = {avx512 = true, avx2 = true, sse2 = true, portable = true, scalar = true}
     assert.is_true(known[crelu.isa] == true, tostring(crelu.isa))
@@ -534,7 +545,7 @@ describe("bad input", function()
      {"crelu.ReLU", "options must be a table", "got string"}},
     {"an option by position", function() crelu.ReLU{"mask"} end,
      {"crelu.ReLU", "options go by name", "got a number key"}},
-    {"array index 0", function(_, f) return f.x64[0] end,
+    {"array index 0, set", function(_, f) f.out64_5[0] = 1.0 end,
      {"crelu.array", "index 0 out of range 1..5"}},
     {"array index past the end, set", function(_, f) f.out64_5[6] = 1.0 end,
      {"crelu.array", "index 6 out of range 1..5"}},
@@ -742,5 +753,37 @@ describe("fast paths", function()
     assert.is_true(rawequal(out_old, r_new:backward(x_old, out_old)))
     assert.are.same({0.0, 3.0}, out_old:totable())
     r_new:close()
+  end)
+end)
+
+-- ipairs and pairs over a crelu.array stop at its end, as over a table:
+-- reading an integer index outside 1..#a gives nil (writing one is an
+-- error, above), and __pairs yields 1..#a in order.
+describe("crelu.array iteration", function()
+  for _, dtype in ipairs({"f32", "f64"}) do
+    it("ipairs and pairs visit 1..#a in order and stop, " .. dtype, function()
+      local a = crelu.array({-1.5, 2.5, 0.0, 4.0}, dtype)
+      for _, iterate in ipairs({ipairs, pairs}) do
+        local keys, values = {}, {}
+        for i, v in iterate(a) do keys[#keys + 1] = i; values[#values + 1] = v end
+        assert.are.same({1, 2, 3, 4}, keys)
+        assert.are.same({-1.5, 2.5, 0.0, 4.0}, values)
+      end
+    end)
+  end
+
+  it("an empty array iterates zero times", function()
+    for _ in ipairs(crelu.array(0)) do error("ipairs visited an element") end
+    for _ in pairs(crelu.array(0)) do error("pairs visited an element") end
+  end)
+
+  it("reading an integer index out of range gives nil, a fractional one is an error", function()
+    local a = crelu.array(3)
+    for _, i in ipairs({0, -1, 4, math.maxinteger, math.mininteger}) do
+      assert.is_nil(a[i], "a[" .. i .. "]")
+    end
+    assert.is_nil(crelu.array(0)[1])
+    assert.has_error(function() return a[1.5] end)
+    assert.has_error(function() a[4] = 1.0 end)
   end)
 end)
