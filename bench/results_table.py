@@ -54,7 +54,7 @@ def main():
         print(f"| `{what}` | {threads[what]} | " + " | ".join(line) + " |")
     print()
     print("Each cell: median GB/s (ratio_to_copy, the ratio to `copy_ceiling`: the best of "
-          "`memcpy`, `stream_copy`, `memcpy_mt` and `stream_copy_mt`).")
+          "`memcpy`, `stream_copy`, `vector_copy`, `memcpy_mt` and `stream_copy_mt`).")
     return 0
 
 

@@ -121,10 +121,15 @@ static void print_header(FILE *out) {
         fprintf(out, "load average at the start: %.2f %.2f %.2f (other work on these cores "
                      "shows up as noise)\n", load[0], load[1], load[2]);
     }
-    fprintf(out, "stream_copy: %s non-temporal stores; compiler: gcc %s\n",
-            __builtin_cpu_supports("avx") ? "AVX" : "SSE2", __VERSION__);
-    fprintf(out, "copy ceiling: the best of memcpy, stream_copy (1 thread), memcpy_mt, "
-                 "stream_copy_mt; ratio_to_copy is a row's GB/s over it\n");
+    fprintf(out, "stream_copy: %s non-temporal stores; vector_copy: %s loads and stores; "
+                 "compiler: gcc %s\n",
+            __builtin_cpu_supports("avx") ? "AVX" : "SSE2",
+            __builtin_cpu_supports("avx512f") ? "AVX-512"
+            : __builtin_cpu_supports("avx")   ? "AVX"
+                                              : "SSE2",
+            __VERSION__);
+    fprintf(out, "copy ceiling: the best of memcpy, stream_copy, vector_copy (1 thread), "
+                 "memcpy_mt, stream_copy_mt; ratio_to_copy is a row's GB/s over it\n");
     fprintf(out, "timing: CLOCK_MONOTONIC; median per call of 5..%d repeats, each an untimed "
                  "call then >= 2 ms of calls back to back (hot), the rows' repeats interleaved; "
                  "threads \"auto\" = the library's choice (crelu_set_num_threads 0)\n\n",

@@ -30,7 +30,7 @@ static columns columns_of(const bench_results *list, bench_dtype dtype) {
 static void print_table(FILE *out, const bench_results *list, bench_dtype dtype, const columns *c,
                         int ratios) {
     fprintf(out, "%s, %s\n", bench_dtype_name(dtype),
-            ratios ? "ratio_to_copy: GB/s over the copy ceiling (the best of the four copies)"
+            ratios ? "ratio_to_copy: GB/s over the copy ceiling (the best of the five copies)"
                    : "GB/s (median)");
     fprintf(out, "%-6s", "n");
     for (size_t k = 0; k < c->count; k++) fprintf(out, " %7s", c->label[k]);

@@ -30,7 +30,8 @@ const bench_result *bench_results_find(const bench_results *list, bench_dtype dt
 }
 
 int bench_results_add_ceiling(bench_results *list, bench_dtype dtype, size_t n) {
-    static const char *const copies[] = {"memcpy", "stream_copy", "memcpy_mt", "stream_copy_mt"};
+    static const char *const copies[] = {"memcpy", "stream_copy", "vector_copy", "memcpy_mt",
+                                          "stream_copy_mt"};
     const bench_result *best = NULL;
     for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
         const bench_result *r = bench_results_find(list, dtype, n, copies[i]);
