@@ -155,7 +155,7 @@ static int forward(crelu_ctx *ctx, crelu__dtype dtype, const void *x, void *y, s
     if (ctx == NULL) {
         return CRELU_ERR_INVALID_ARGUMENT;
     }
-    const size_t elem_size = dtype == CRELU__F32 ? sizeof(float) : sizeof(double);
+    const size_t elem_size = crelu__dtype_size(dtype);
     /* A forward of 0 elements reads and writes nothing, so its pointers may be
      * NULL; it is still the last forward (a backward must then be of 0). */
     int status = n == 0 ? CRELU_OK : crelu__check_buffers(x, y, n, elem_size);
@@ -189,7 +189,7 @@ static int backward(const crelu_ctx *ctx, crelu__dtype dtype, const void *dy, vo
     if (ctx == NULL) {
         return CRELU_ERR_INVALID_ARGUMENT;
     }
-    const size_t elem_size = dtype == CRELU__F32 ? sizeof(float) : sizeof(double);
+    const size_t elem_size = crelu__dtype_size(dtype);
     int status = n == 0 ? CRELU_OK : crelu__check_buffers(dy, dx, n, elem_size);
     if (status != CRELU_OK) {
         return status;

@@ -23,11 +23,21 @@ typedef enum crelu__variant {
     CRELU__CLIPPED = 2
 } crelu__variant;
 
+/* A new dtype is a new value here, a size below, and a row in every kernel
+ * table. */
 typedef enum crelu__dtype {
     CRELU__NO_DTYPE = 0, /* no forward has succeeded yet */
     CRELU__F32 = 1,
-    CRELU__F64 = 2
+    CRELU__F64 = 2,
+    CRELU__DTYPE_COUNT
 } crelu__dtype;
+
+/* Bytes per element, by dtype. */
+static inline size_t crelu__dtype_size(crelu__dtype dtype) {
+    static const size_t sizes[CRELU__DTYPE_COUNT] = {
+        [CRELU__NO_DTYPE] = 0, [CRELU__F32] = sizeof(float), [CRELU__F64] = sizeof(double)};
+    return sizes[dtype];
+}
 
 /* The operation a forward fixes and its backward replays: which row of the
  * semantics table, which backward rule, and the row's parameter. Kernels
@@ -83,25 +93,32 @@ static inline size_t crelu__mask_bytes(size_t n) {
  * to stay in cache; an implementation without them ignores it. forward's
  * `saved`, when not NULL, receives a copy of x in the same pass (save-x
  * mode reads x once); it aliases nothing. */
+/* One dtype's four kernels. The arrays are untyped so that every dtype's
+ * row has the same shape: each points at elements of the row's dtype. */
+typedef struct crelu__dtype_kernels {
+    void (*forward)(const crelu__op *op, const void *x, void *y, void *saved, size_t n,
+                    int stream);
+    void (*forward_mask)(const crelu__op *op, const void *x, void *y, unsigned char *mask,
+                         size_t n, int stream);
+    void (*backward_x)(const crelu__op *op, const void *x, const void *dy, void *dx, size_t n,
+                       int stream);
+    void (*backward_mask)(const crelu__op *op, const unsigned char *mask, const void *dy,
+                          void *dx, size_t n, int stream);
+} crelu__dtype_kernels;
+
+/* The row `prefix##forward##suffix`, ... of a template's kernels, e.g.
+ * CRELU__DTYPE_ROW(sse2_, _f32). */
+#define CRELU__DTYPE_ROW(prefix, suffix)                                                  \
+    {                                                                                     \
+        prefix##forward##suffix, prefix##forward_mask##suffix, prefix##backward_x##suffix, \
+            prefix##backward_mask##suffix                                                 \
+    }
+
 typedef struct crelu__kernels {
     const char *name;
     int (*supported)(void); /* nonzero when this CPU and OS can run it */
-    void (*forward_f32)(const crelu__op *op, const float *x, float *y, float *saved, size_t n,
-                        int stream);
-    void (*forward_mask_f32)(const crelu__op *op, const float *x, float *y,
-                             unsigned char *mask, size_t n, int stream);
-    void (*backward_x_f32)(const crelu__op *op, const float *x, const float *dy, float *dx,
-                           size_t n, int stream);
-    void (*backward_mask_f32)(const crelu__op *op, const unsigned char *mask, const float *dy,
-                              float *dx, size_t n, int stream);
-    void (*forward_f64)(const crelu__op *op, const double *x, double *y, double *saved, size_t n,
-                        int stream);
-    void (*forward_mask_f64)(const crelu__op *op, const double *x, double *y,
-                             unsigned char *mask, size_t n, int stream);
-    void (*backward_x_f64)(const crelu__op *op, const double *x, const double *dy, double *dx,
-                           size_t n, int stream);
-    void (*backward_mask_f64)(const crelu__op *op, const unsigned char *mask, const double *dy,
-                              double *dx, size_t n, int stream);
+    /* Indexed by crelu__dtype; CRELU__NO_DTYPE's row is empty. */
+    crelu__dtype_kernels dtypes[CRELU__DTYPE_COUNT];
 } crelu__kernels;
 
 /* The scalar reference: written straight from the semantics table, one

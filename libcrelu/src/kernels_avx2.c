@@ -78,12 +78,8 @@ static inline __m256d avx2_lanes_f64(unsigned bits) {
 const crelu__kernels crelu__kernels_avx2 = {
     "avx2",
     avx2_supported,
-    avx2_forward_f32,
-    avx2_forward_mask_f32,
-    avx2_backward_x_f32,
-    avx2_backward_mask_f32,
-    avx2_forward_f64,
-    avx2_forward_mask_f64,
-    avx2_backward_x_f64,
-    avx2_backward_mask_f64,
+    {
+        [CRELU__F32] = CRELU__DTYPE_ROW(avx2_, _f32),
+        [CRELU__F64] = CRELU__DTYPE_ROW(avx2_, _f64),
+    },
 };

@@ -68,12 +68,8 @@ static int avx512_supported(void) {
 const crelu__kernels crelu__kernels_avx512 = {
     "avx512",
     avx512_supported,
-    avx512_forward_f32,
-    avx512_forward_mask_f32,
-    avx512_backward_x_f32,
-    avx512_backward_mask_f32,
-    avx512_forward_f64,
-    avx512_forward_mask_f64,
-    avx512_backward_x_f64,
-    avx512_backward_mask_f64,
+    {
+        [CRELU__F32] = CRELU__DTYPE_ROW(avx512_, _f32),
+        [CRELU__F64] = CRELU__DTYPE_ROW(avx512_, _f64),
+    },
 };

@@ -82,12 +82,8 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 const crelu__kernels crelu__kernels_sse2 = {
     "sse2",
     sse2_supported,
-    sse2_forward_f32,
-    sse2_forward_mask_f32,
-    sse2_backward_x_f32,
-    sse2_backward_mask_f32,
-    sse2_forward_f64,
-    sse2_forward_mask_f64,
-    sse2_backward_x_f64,
-    sse2_backward_mask_f64,
+    {
+        [CRELU__F32] = CRELU__DTYPE_ROW(sse2_, _f32),
+        [CRELU__F64] = CRELU__DTYPE_ROW(sse2_, _f64),
+    },
 };

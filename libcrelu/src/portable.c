@@ -30,12 +30,8 @@ static int portable_supported(void) {
 const crelu__kernels crelu__kernels_portable = {
     "portable",
     portable_supported,
-    portable_forward_f32,
-    portable_forward_mask_f32,
-    portable_backward_x_f32,
-    portable_backward_mask_f32,
-    portable_forward_f64,
-    portable_forward_mask_f64,
-    portable_backward_x_f64,
-    portable_backward_mask_f64,
+    {
+        [CRELU__F32] = CRELU__DTYPE_ROW(portable_, _f32),
+        [CRELU__F64] = CRELU__DTYPE_ROW(portable_, _f64),
+    },
 };

@@ -87,8 +87,11 @@ static CRELU__ALWAYS_INLINE void SFX(portable_forward_loop)(crelu__variant varia
     }
 }
 
-static void SFX(portable_forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n,
-                                  int stream) {
+static void SFX(portable_forward)(const crelu__op *op, const void *x_arg, void *y_arg,
+                                  void *saved_arg, size_t n, int stream) {
+    const T *const x = x_arg;
+    T *const y = y_arg;
+    T *const saved = saved_arg;
     (void)stream; /* C has no portable non-temporal store */
     if (saved != NULL) {
         memcpy(saved, x, n * sizeof *x); /* first: y may be x */
@@ -131,8 +134,10 @@ static CRELU__ALWAYS_INLINE void SFX(portable_forward_mask_loop)(
     }
 }
 
-static void SFX(portable_forward_mask)(const crelu__op *op, const T *x, T *y,
+static void SFX(portable_forward_mask)(const crelu__op *op, const void *x_arg, void *y_arg,
                                        unsigned char *restrict mask, size_t n, int stream) {
+    const T *const x = x_arg;
+    T *const y = y_arg;
     (void)stream;
     const SFX(portable_params) p = SFX(portable_params_of)(op);
 #define LOOP(variant, pytorch) SFX(portable_forward_mask_loop)(variant, pytorch, &p, x, y, mask, n)
@@ -152,8 +157,11 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_x_loop)(crelu__variant va
     }
 }
 
-static void SFX(portable_backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx,
-                                     size_t n, int stream) {
+static void SFX(portable_backward_x)(const crelu__op *op, const void *x_arg, const void *dy_arg,
+                                     void *dx_arg, size_t n, int stream) {
+    const T *const x = x_arg;
+    const T *const dy = dy_arg;
+    T *const dx = dx_arg;
     (void)stream;
     const SFX(portable_params) p = SFX(portable_params_of)(op);
 #define LOOP(variant, pytorch) SFX(portable_backward_x_loop)(variant, pytorch, &p, x, dy, dx, n)
@@ -185,7 +193,9 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_loop)(
 }
 
 static void SFX(portable_backward_mask)(const crelu__op *op, const unsigned char *restrict mask,
-                                        const T *dy, T *dx, size_t n, int stream) {
+                                        const void *dy_arg, void *dx_arg, size_t n, int stream) {
+    const T *const dy = dy_arg;
+    T *const dx = dx_arg;
     (void)stream;
     const SFX(portable_params) p = SFX(portable_params_of)(op);
     /* Only the combine step differs between rows once the bit is known. */

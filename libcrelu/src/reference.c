@@ -25,12 +25,8 @@ static int reference_supported(void) {
 const crelu__kernels crelu__kernels_reference = {
     "scalar",
     reference_supported,
-    reference_forward_f32,
-    reference_forward_mask_f32,
-    reference_backward_x_f32,
-    reference_backward_mask_f32,
-    reference_forward_f64,
-    reference_forward_mask_f64,
-    reference_backward_x_f64,
-    reference_backward_mask_f64,
+    {
+        [CRELU__F32] = CRELU__DTYPE_ROW(reference_, _f32),
+        [CRELU__F64] = CRELU__DTYPE_ROW(reference_, _f64),
+    },
 };

@@ -4,8 +4,11 @@
 
 #include "reference_element.h"
 
-static void SFX(reference_forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n,
-                                   int stream) {
+static void SFX(reference_forward)(const crelu__op *op, const void *x_arg, void *y_arg,
+                                   void *saved_arg, size_t n, int stream) {
+    const T *const x = x_arg;
+    T *const y = y_arg;
+    T *const saved = saved_arg;
     (void)stream; /* plain stores: the reference is about clarity */
     if (saved != NULL) {
         memcpy(saved, x, n * sizeof *x); /* first: y may be x */
@@ -15,8 +18,10 @@ static void SFX(reference_forward)(const crelu__op *op, const T *x, T *y, T *sav
     }
 }
 
-static void SFX(reference_forward_mask)(const crelu__op *op, const T *x, T *y,
+static void SFX(reference_forward_mask)(const crelu__op *op, const void *x_arg, void *y_arg,
                                         unsigned char *mask, size_t n, int stream) {
+    const T *const x = x_arg;
+    T *const y = y_arg;
     (void)stream;
     for (size_t i = 0; i < n; i++) {
         T xi = x[i];
@@ -30,8 +35,11 @@ static void SFX(reference_forward_mask)(const crelu__op *op, const T *x, T *y,
     }
 }
 
-static void SFX(reference_backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx,
-                                      size_t n, int stream) {
+static void SFX(reference_backward_x)(const crelu__op *op, const void *x_arg, const void *dy_arg,
+                                      void *dx_arg, size_t n, int stream) {
+    const T *const x = x_arg;
+    const T *const dy = dy_arg;
+    T *const dx = dx_arg;
     (void)stream;
     for (size_t i = 0; i < n; i++) {
         dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
@@ -39,7 +47,9 @@ static void SFX(reference_backward_x)(const crelu__op *op, const T *x, const T *
 }
 
 static void SFX(reference_backward_mask)(const crelu__op *op, const unsigned char *mask,
-                                         const T *dy, T *dx, size_t n, int stream) {
+                                         const void *dy_arg, void *dx_arg, size_t n, int stream) {
+    const T *const dy = dy_arg;
+    T *const dx = dx_arg;
     (void)stream;
     for (size_t i = 0; i < n; i++) {
         int passes = (mask[i / 8] >> (i % 8)) & 1;

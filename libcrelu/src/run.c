@@ -12,9 +12,9 @@ enum { GRAIN = 64 };
  * worker's reads never miss on a line that the caller is writing (its
  * stack, or the context). */
 typedef struct call {
-    _Alignas(CRELU__CACHE_LINE) const crelu__kernels *kernels;
+    _Alignas(CRELU__CACHE_LINE) const crelu__dtype_kernels *kernels; /* the dtype's row */
     crelu__op op;
-    int f64;
+    size_t element_bytes;
     int stream;
     const void *x; /* forward input, or backward's saved x (NULL with a mask) */
     void *y;       /* forward output */
@@ -25,52 +25,36 @@ typedef struct call {
     void *dx;
 } call;
 
+/* Element `begin` of an array of the call's dtype; NULL stays NULL. */
+static const void *from(const call *c, const void *array, size_t begin) {
+    return array == NULL ? NULL : (const char *)array + begin * c->element_bytes;
+}
+
+static void *from_mut(const call *c, void *array, size_t begin) {
+    return array == NULL ? NULL : (char *)array + begin * c->element_bytes;
+}
 
 static void forward_piece(void *arg, size_t begin, size_t end) {
     const call *c = arg;
     const size_t n = end - begin;
-    unsigned char *mask = c->mask_out == NULL ? NULL : c->mask_out + begin / 8;
-    if (c->f64) {
-        const double *x = (const double *)c->x + begin;
-        double *y = (double *)c->y + begin;
-        double *saved = c->saved == NULL ? NULL : (double *)c->saved + begin;
-        if (mask != NULL) {
-            c->kernels->forward_mask_f64(&c->op, x, y, mask, n, c->stream);
-        } else {
-            c->kernels->forward_f64(&c->op, x, y, saved, n, c->stream);
-        }
+    if (c->mask_out != NULL) {
+        c->kernels->forward_mask(&c->op, from(c, c->x, begin), from_mut(c, c->y, begin),
+                                 c->mask_out + begin / 8, n, c->stream);
     } else {
-        const float *x = (const float *)c->x + begin;
-        float *y = (float *)c->y + begin;
-        float *saved = c->saved == NULL ? NULL : (float *)c->saved + begin;
-        if (mask != NULL) {
-            c->kernels->forward_mask_f32(&c->op, x, y, mask, n, c->stream);
-        } else {
-            c->kernels->forward_f32(&c->op, x, y, saved, n, c->stream);
-        }
+        c->kernels->forward(&c->op, from(c, c->x, begin), from_mut(c, c->y, begin),
+                            from_mut(c, c->saved, begin), n, c->stream);
     }
 }
 
 static void backward_piece(void *arg, size_t begin, size_t end) {
     const call *c = arg;
     const size_t n = end - begin;
-    const unsigned char *mask = c->mask_in == NULL ? NULL : c->mask_in + begin / 8;
-    if (c->f64) {
-        const double *dy = (const double *)c->dy + begin;
-        double *dx = (double *)c->dx + begin;
-        if (mask != NULL) {
-            c->kernels->backward_mask_f64(&c->op, mask, dy, dx, n, c->stream);
-        } else {
-            c->kernels->backward_x_f64(&c->op, (const double *)c->x + begin, dy, dx, n, c->stream);
-        }
+    if (c->mask_in != NULL) {
+        c->kernels->backward_mask(&c->op, c->mask_in + begin / 8, from(c, c->dy, begin),
+                                  from_mut(c, c->dx, begin), n, c->stream);
     } else {
-        const float *dy = (const float *)c->dy + begin;
-        float *dx = (float *)c->dx + begin;
-        if (mask != NULL) {
-            c->kernels->backward_mask_f32(&c->op, mask, dy, dx, n, c->stream);
-        } else {
-            c->kernels->backward_x_f32(&c->op, (const float *)c->x + begin, dy, dx, n, c->stream);
-        }
+        c->kernels->backward_x(&c->op, from(c, c->x, begin), from(c, c->dy, begin),
+                               from_mut(c, c->dx, begin), n, c->stream);
     }
 }
 
@@ -116,7 +100,7 @@ static void run_split(void (*piece)(void *, size_t, size_t), call *c, size_t n, 
 static CRELU__ALWAYS_INLINE void run(void (*piece)(void *, size_t, size_t), call *c, size_t n,
                                      size_t arrays, int threads) {
     const crelu__tuning *tuning = crelu__tuning_now();
-    const size_t element_bytes = c->f64 ? sizeof(double) : sizeof(float);
+    const size_t element_bytes = c->element_bytes;
     const size_t array_bytes = n * element_bytes;
     c->stream = streams(tuning, array_bytes, arrays);
     const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
@@ -129,15 +113,15 @@ static CRELU__ALWAYS_INLINE void run(void (*piece)(void *, size_t, size_t), call
 
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
                         unsigned char *mask, void *saved, size_t n, int threads) {
-    call c = {crelu__active_kernels(), *op, dtype == CRELU__F64, 0, x, y, saved, mask,
-              NULL, NULL, NULL};
+    call c = {&crelu__active_kernels()->dtypes[dtype], *op, crelu__dtype_size(dtype), 0, x, y,
+              saved, mask, NULL, NULL, NULL};
     run(forward_piece, &c, n, saved != NULL ? 3 : 2, threads);
 }
 
 void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          const unsigned char *mask, const void *dy, void *dx, size_t n,
                          int threads) {
-    call c = {crelu__active_kernels(), *op, dtype == CRELU__F64, 0, x, NULL, NULL, NULL,
-              mask, dy, dx};
+    call c = {&crelu__active_kernels()->dtypes[dtype], *op, crelu__dtype_size(dtype), 0, x,
+              NULL, NULL, NULL, mask, dy, dx};
     run(backward_piece, &c, n, mask != NULL ? 2 : 3, threads);
 }

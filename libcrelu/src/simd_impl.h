@@ -138,7 +138,11 @@ static void SFX(simd_forward_scalar)(const crelu__op *op, const T *x, T *y, T *s
     }
 }
 
-static void SFX(forward)(const crelu__op *op, const T *x, T *y, T *saved, size_t n, int stream) {
+static void SFX(forward)(const crelu__op *op, const void *x_arg, void *y_arg, void *saved_arg,
+                         size_t n, int stream) {
+    const T *const x = x_arg;
+    T *const y = y_arg;
+    T *const saved = saved_arg;
     const size_t head = SFX(simd_head)(y, n, stream);
     int save = SIMD_SAVE_NONE;
     if (saved != NULL) {
@@ -298,8 +302,10 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
     SFX(simd_put_some_bits)(mask, begin, (unsigned)(begin % 8), bits, count);
 }
 
-static void SFX(forward_mask)(const crelu__op *op, const T *x, T *y, unsigned char *mask,
-                              size_t n, int stream) {
+static void SFX(forward_mask)(const crelu__op *op, const void *x_arg, void *y_arg,
+                              unsigned char *mask, size_t n, int stream) {
+    const T *const x = x_arg;
+    T *const y = y_arg;
     const size_t head = SFX(simd_head)(y, n, stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;
@@ -343,8 +349,11 @@ static void SFX(simd_backward_x_scalar)(const crelu__op *op, const T *x, const T
     }
 }
 
-static void SFX(backward_x)(const crelu__op *op, const T *x, const T *dy, T *dx, size_t n,
-                            int stream) {
+static void SFX(backward_x)(const crelu__op *op, const void *x_arg, const void *dy_arg,
+                            void *dx_arg, size_t n, int stream) {
+    const T *const x = x_arg;
+    const T *const dy = dy_arg;
+    T *const dx = dx_arg;
     const size_t head = SFX(simd_head)(dx, n, stream);
     SFX(simd_backward_x_scalar)(op, x, dy, dx, 0, head);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
@@ -406,8 +415,10 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
     }
 }
 
-static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const T *dy,
-                               T *dx, size_t n, int stream) {
+static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, const void *dy_arg,
+                               void *dx_arg, size_t n, int stream) {
+    const T *const dy = dy_arg;
+    T *const dx = dx_arg;
     const size_t head = SFX(simd_head)(dx, n, stream);
     const SFX(simd_params) p = SFX(simd_params_of)(op);
     const size_t blocks = (n - head) / SIMD_BLOCK;

@@ -34,34 +34,35 @@ static int backward_checked(const void *x, const void *dy, void *dx, size_t n,
                                                           : CRELU_OK;
 }
 
-int crelu_relu_f32(const float *x, float *y, size_t n) {
-    int status = forward_checked(x, y, n, sizeof *x);
+/* Shared by every dtype; the public functions below are its rows. */
+static int relu(crelu__dtype dtype, const void *x, void *y, size_t n) {
+    int status = forward_checked(x, y, n, crelu__dtype_size(dtype));
     if (status == CRELU_OK && n > 0) {
-        crelu__run_forward(&default_op, CRELU__F32, x, y, NULL, NULL, n, 0);
+        crelu__run_forward(&default_op, dtype, x, y, NULL, NULL, n, 0);
     }
     return status;
+}
+
+static int relu_backward(crelu__dtype dtype, const void *x, const void *dy, void *dx, size_t n) {
+    int status = backward_checked(x, dy, dx, n, crelu__dtype_size(dtype));
+    if (status == CRELU_OK && n > 0) {
+        crelu__run_backward(&default_op, dtype, x, NULL, dy, dx, n, 0);
+    }
+    return status;
+}
+
+int crelu_relu_f32(const float *x, float *y, size_t n) {
+    return relu(CRELU__F32, x, y, n);
 }
 
 int crelu_relu_f64(const double *x, double *y, size_t n) {
-    int status = forward_checked(x, y, n, sizeof *x);
-    if (status == CRELU_OK && n > 0) {
-        crelu__run_forward(&default_op, CRELU__F64, x, y, NULL, NULL, n, 0);
-    }
-    return status;
+    return relu(CRELU__F64, x, y, n);
 }
 
 int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
-    int status = backward_checked(x, dy, dx, n, sizeof *x);
-    if (status == CRELU_OK && n > 0) {
-        crelu__run_backward(&default_op, CRELU__F32, x, NULL, dy, dx, n, 0);
-    }
-    return status;
+    return relu_backward(CRELU__F32, x, dy, dx, n);
 }
 
 int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n) {
-    int status = backward_checked(x, dy, dx, n, sizeof *x);
-    if (status == CRELU_OK && n > 0) {
-        crelu__run_backward(&default_op, CRELU__F64, x, NULL, dy, dx, n, 0);
-    }
-    return status;
+    return relu_backward(CRELU__F64, x, dy, dx, n);
 }

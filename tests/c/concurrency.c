@@ -99,20 +99,14 @@ static void data_make(data *d, size_t size, const options *opt, size_t n, uint64
     }
     fill(d, d->x, n, seed);
     fill(d, d->dy, n, seed + 1);
-    const crelu__kernels *ref = &crelu__kernels_reference;
+    const crelu__dtype_kernels *ref =
+        &crelu__kernels_reference.dtypes[size == sizeof(float) ? CRELU__F32 : CRELU__F64];
     const crelu__op op = crelu__op_make(opt->rule, opt->slope, opt->cap);
     const crelu__op relu = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-    if (size == sizeof(float)) {
-        ref->forward_f32(&op, d->x, d->want_y, NULL, n, 0);
-        ref->backward_x_f32(&op, d->x, d->dy, d->want_dx, n, 0);
-        ref->forward_f32(&relu, d->x, d->want_relu, NULL, n, 0);
-        ref->backward_x_f32(&relu, d->x, d->dy, d->want_relu_dx, n, 0);
-    } else {
-        ref->forward_f64(&op, d->x, d->want_y, NULL, n, 0);
-        ref->backward_x_f64(&op, d->x, d->dy, d->want_dx, n, 0);
-        ref->forward_f64(&relu, d->x, d->want_relu, NULL, n, 0);
-        ref->backward_x_f64(&relu, d->x, d->dy, d->want_relu_dx, n, 0);
-    }
+    ref->forward(&op, d->x, d->want_y, NULL, n, 0);
+    ref->backward_x(&op, d->x, d->dy, d->want_dx, n, 0);
+    ref->forward(&relu, d->x, d->want_relu, NULL, n, 0);
+    ref->backward_x(&relu, d->x, d->dy, d->want_relu_dx, n, 0);
 }
 
 static void data_free(data *d) {

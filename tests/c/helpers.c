@@ -11,7 +11,7 @@
 
 /* ---- the dtype descriptors ---- */
 
-#define DEFINE_DTYPE(T, SFX)                                                                 \
+#define DEFINE_DTYPE(T, SFX, CODE)                                                             \
     static int forward_##SFX(crelu_ctx *ctx, const void *x, void *y, size_t n) {              \
         return crelu_forward_##SFX(ctx, x, y, n);                                             \
     }                                                                                         \
@@ -25,22 +25,23 @@
         return crelu_relu_backward_##SFX(x, dy, dx, n);                                       \
     }                                                                                         \
     static void ref_forward_##SFX(const crelu__op *op, const void *x, void *y, size_t n) {    \
-        crelu__kernels_reference.forward_##SFX(op, x, y, NULL, n, 0);                         \
+        crelu__kernels_reference.dtypes[CODE].forward(op, x, y, NULL, n, 0);                         \
     }                                                                                         \
     static void ref_forward_mask_##SFX(const crelu__op *op, const void *x, void *y,           \
                                        unsigned char *mask, size_t n) {                       \
-        crelu__kernels_reference.forward_mask_##SFX(op, x, y, mask, n, 0);                       \
+        crelu__kernels_reference.dtypes[CODE].forward_mask(op, x, y, mask, n, 0);                       \
     }                                                                                         \
     static void ref_backward_x_##SFX(const crelu__op *op, const void *x, const void *dy,      \
                                      void *dx, size_t n) {                                    \
-        crelu__kernels_reference.backward_x_##SFX(op, x, dy, dx, n, 0);                          \
+        crelu__kernels_reference.dtypes[CODE].backward_x(op, x, dy, dx, n, 0);                          \
     }                                                                                         \
     static void ref_backward_mask_##SFX(const crelu__op *op, const unsigned char *mask,       \
                                         const void *dy, void *dx, size_t n) {                 \
-        crelu__kernels_reference.backward_mask_##SFX(op, mask, dy, dx, n, 0);                    \
+        crelu__kernels_reference.dtypes[CODE].backward_mask(op, mask, dy, dx, n, 0);                    \
     }                                                                                         \
     const dtype_api test_##SFX = {#SFX,                                                      \
                                   sizeof(T),                                                  \
+                                  CODE,                                                       \
                                   forward_##SFX,                                              \
                                   backward_##SFX,                                             \
                                   relu_##SFX,                                                 \
@@ -50,8 +51,8 @@
                                   ref_backward_x_##SFX,                                       \
                                   ref_backward_mask_##SFX};
 
-DEFINE_DTYPE(float, f32)
-DEFINE_DTYPE(double, f64)
+DEFINE_DTYPE(float, f32, CRELU__F32)
+DEFINE_DTYPE(double, f64, CRELU__F64)
 
 const dtype_api *const test_dtypes[2] = {&test_f32, &test_f64};
 

@@ -16,6 +16,7 @@
 typedef struct dtype_api {
     const char *name;
     size_t size;
+    crelu__dtype code; /* the library's, to index kernel tables */
     int (*forward)(crelu_ctx *ctx, const void *x, void *y, size_t n);
     int (*backward)(crelu_ctx *ctx, const void *dy, void *dx, size_t n);
     int (*relu)(const void *x, void *y, size_t n);

@@ -69,8 +69,8 @@ static void buffers_make(buffers *b, size_t n, unsigned seed) {
         b->dy[i] = (float)((int32_t)(r * 2654435761u) >> 8) / 4096.0f;
     }
     const crelu__op op = crelu__op_make(CRELU_GRAD_PYTORCH, 0.0, INFINITY);
-    crelu__kernels_reference.forward_f32(&op, b->x, b->want_y, NULL, n, 0);
-    crelu__kernels_reference.backward_x_f32(&op, b->x, b->dy, b->want_dx, n, 0);
+    crelu__kernels_reference.dtypes[CRELU__F32].forward(&op, b->x, b->want_y, NULL, n, 0);
+    crelu__kernels_reference.dtypes[CRELU__F32].backward_x(&op, b->x, b->dy, b->want_dx, n, 0);
 }
 
 static void arm_timer(void) {

@@ -25,38 +25,26 @@ typedef struct kernel_case {
     int stream;
 } kernel_case;
 
-/* The table's kernels of one dtype, on void pointers. */
+/* The table's kernels of the case's dtype. */
+static const crelu__dtype_kernels *row(const kernel_case *c) {
+    return &c->k->dtypes[c->t->code];
+}
+
 static void run_forward(const kernel_case *c, const void *x, void *y, void *saved) {
-    if (c->t->size == sizeof(float)) {
-        c->k->forward_f32(c->op, x, y, saved, c->n, c->stream);
-    } else {
-        c->k->forward_f64(c->op, x, y, saved, c->n, c->stream);
-    }
+    row(c)->forward(c->op, x, y, saved, c->n, c->stream);
 }
 
 static void run_forward_mask(const kernel_case *c, const void *x, void *y, unsigned char *mask) {
-    if (c->t->size == sizeof(float)) {
-        c->k->forward_mask_f32(c->op, x, y, mask, c->n, c->stream);
-    } else {
-        c->k->forward_mask_f64(c->op, x, y, mask, c->n, c->stream);
-    }
+    row(c)->forward_mask(c->op, x, y, mask, c->n, c->stream);
 }
 
 static void run_backward_x(const kernel_case *c, const void *x, const void *dy, void *dx) {
-    if (c->t->size == sizeof(float)) {
-        c->k->backward_x_f32(c->op, x, dy, dx, c->n, c->stream);
-    } else {
-        c->k->backward_x_f64(c->op, x, dy, dx, c->n, c->stream);
-    }
+    row(c)->backward_x(c->op, x, dy, dx, c->n, c->stream);
 }
 
 static void run_backward_mask(const kernel_case *c, const unsigned char *mask, const void *dy,
                               void *dx) {
-    if (c->t->size == sizeof(float)) {
-        c->k->backward_mask_f32(c->op, mask, dy, dx, c->n, c->stream);
-    } else {
-        c->k->backward_mask_f64(c->op, mask, dy, dx, c->n, c->stream);
-    }
+    row(c)->backward_mask(c->op, mask, dy, dx, c->n, c->stream);
 }
 
 /* Inputs and the reference's results for one (op, n). */

@@ -541,21 +541,17 @@ static void check_arena(const layout *l, long out_pos, size_t n) {
 
 /* ---- the reference kernels and the API, per element size ---- */
 
+static const crelu__dtype_kernels *reference_row(size_t size) {
+    return &crelu__kernels_reference.dtypes[size == sizeof(float) ? CRELU__F32 : CRELU__F64];
+}
+
 static void ref_forward(size_t size, const crelu__op *op, const void *x, void *y, size_t n) {
-    if (size == sizeof(float)) {
-        crelu__kernels_reference.forward_f32(op, x, y, NULL, n, 0);
-    } else {
-        crelu__kernels_reference.forward_f64(op, x, y, NULL, n, 0);
-    }
+    reference_row(size)->forward(op, x, y, NULL, n, 0);
 }
 
 static void ref_backward(size_t size, const crelu__op *op, const void *x, const void *dy,
                          void *dx, size_t n) {
-    if (size == sizeof(float)) {
-        crelu__kernels_reference.backward_x_f32(op, x, dy, dx, n, 0);
-    } else {
-        crelu__kernels_reference.backward_x_f64(op, x, dy, dx, n, 0);
-    }
+    reference_row(size)->backward_x(op, x, dy, dx, n, 0);
 }
 
 static unsigned char *copy_of(const layout *l, unsigned b, size_t n) {
