@@ -364,6 +364,25 @@ local CASES = {
    expect = {err("crelu.relu: key 0 is not an element 1..#t (2)"),
              err("crelu.relu: key -1 is not an element 1..#t (2)"),
              err("crelu.relu: element [2]: expected a number, got nil")}},
+  -- The issue's own example: {a = 1} has #t = 0, and its key must not make
+  -- it an empty list. And backward's d is read by the same rule.
+  {name = "{a = 1}: a table with no element but a key is not empty; backward's d",
+   code = [[report(pcall(crelu.relu, {a = 1.0}))
+            report(pcall(crelu.array, {a = 1.0}, "f32"))
+            report(pcall(R.forward, R, {{}, {a = 1.0}}))
+            report(pcall(R.forward, R, {-1.0, 2.0}))
+            report(pcall(R.backward, R, {3.0, 4.0, a = 5.0}))
+            report(pcall(R.backward, R, {[1] = 3.0, [3] = 5.0}))
+            report(pcall(R.backward, R, {{3.0, 4.0}, [1.5] = {5.0, 6.0}}))
+            report(pcall(R.backward, R, {3.0, 4.0}))]],
+   expect = {err('crelu.relu: key "a" is not an element 1..#t (0)'),
+             err('crelu.array: key "a" is not an element 1..#t (0)'),
+             err('crelu.ReLU:forward: row 2: key "a" is not an element 1..#row (0)'),
+             fwd({-1.0, 2.0}),
+             err('crelu.ReLU:backward: key "a" is not an element 1..#t (2)'),
+             err("crelu.ReLU:backward: element [3] is set but the table's length (#t) is 1"),
+             err("crelu.ReLU:backward: key 1.5 is not an element 1..#t (1)"),
+             bwd({-1.0, 2.0}, {3.0, 4.0})}},
 
   -- Recursive and nested tables.
   {name = "a table that contains itself, as element 1 and as element 2",
