@@ -1,5 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Types of the crelu package (libcrelu's Node-API binding).
+// Types of the crelu package (libcrelu's Node-API binding), for require();
+// index.d.mts gives the same names to import.
+
+declare global {
+  interface SymbolConstructor {
+    /**
+     * Explicit resource management's symbol (`using`). Node defines it from
+     * 20.4 on; declared here too, as @types/node and lib esnext.disposable
+     * do, so that these typings need neither.
+     */
+    readonly dispose: unique symbol;
+  }
+}
 
 /** Options of `new ReLU(...)`; multiword names are camelCase. Every one may be left out. */
 export interface ReLUOptions {
@@ -50,6 +62,12 @@ export class ReLU {
   backward<T extends Input>(d: T, out?: Output<T>): Output<T>;
   /** Frees the context now rather than at garbage collection. Idempotent; later calls throw. */
   close(): void;
+  /**
+   * close() itself, so that `using r = new ReLU()` closes r at the end of
+   * the scope. Present where the runtime (or a polyfill loaded before
+   * crelu) defines Symbol.dispose: Node 20.4 and later.
+   */
+  [Symbol.dispose](): void;
   /** Whether close() has been called. */
   readonly closed: boolean;
 }

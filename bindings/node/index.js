@@ -17,7 +17,9 @@
 // foreign `this`) goes to the addon's checked entry points, which raise
 // every error, so errors read the same whichever way a call came in.
 const addon = require('./build/Release/crelu.node');
-const { isProxy } = require('node:util').types;
+const util = require('node:util');
+
+const { isProxy } = util.types;
 
 const { ReLU, internal } = addon;
 const { apply } = Reflect;
@@ -164,6 +166,36 @@ for (const [name, float32, float64] of [
     enumerable: false,
   });
 }
+
+// `using r = new ReLU()` closes r at the end of its scope, on runtimes that
+// have explicit resource management: [Symbol.dispose] is close itself.
+// Installed only where Symbol.dispose exists (Node defines it from 20.4 on;
+// a polyfill that defines it before this file loads counts too).
+if (typeof Symbol.dispose === 'symbol') {
+  Object.defineProperty(prototype, Symbol.dispose, {
+    value: prototype.close,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+// util.inspect (and console.log) of a ReLU shows its options, as made:
+// ReLU { save: 'mask', grad: 'cs231n', negativeSlope: 0, maxValue: Infinity, closed: false }.
+// Anything else that reaches this method (ReLU.prototype itself, an object
+// made from it) is shown the usual way.
+Object.defineProperty(prototype, util.inspect.custom, {
+  value: function inspectReLU(depth, options, inspect = util.inspect) {
+    if (Slot.of(this) < 0) return this;
+    const name = typeof this.constructor === 'function' && this.constructor.name || 'ReLU';
+    if (depth < 0) return options.stylize(`[${name}]`, 'special');
+    // The options are flat: no depth to pass down.
+    return `${name} ${inspect(internal.describe(this), options)}`;
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 // relu(x, out?), dispatched as the methods are.
 function relu(x, out) {

@@ -104,7 +104,9 @@ static bool apply_status(napi_env env, int status, const char *what) {
     return status == CRELU_OK || crelu_node__throw_status(env, status, what);
 }
 
-bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx) {
+bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx,
+                               crelu_node_options *applied) {
+    *applied = (crelu_node_options){CRELU_SAVE_X, CRELU_GRAD_PYTORCH, 0.0, INFINITY};
     napi_valuetype kind;
     CRELU_NAPI_CALL(env, napi_typeof(env, options, &kind), false);
     if (kind == napi_undefined) {
@@ -153,5 +155,9 @@ bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx)
             return false;
         }
     }
+    applied->save = save == 1 ? CRELU_SAVE_MASK : CRELU_SAVE_X;
+    applied->grad = grad == 1 ? CRELU_GRAD_CS231N : CRELU_GRAD_PYTORCH;
+    applied->slope = slope;
+    applied->cap = cap;
     return true;
 }

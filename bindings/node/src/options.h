@@ -7,12 +7,23 @@
 
 #include <crelu.h>
 
+/* The options a context was made with, as applied: what util.inspect shows
+ * (libcrelu has setters only, so the binding remembers them). */
+typedef struct crelu_node_options {
+    int save;      /* CRELU_SAVE_X or CRELU_SAVE_MASK */
+    int grad;      /* CRELU_GRAD_PYTORCH or CRELU_GRAD_CS231N */
+    double slope;  /* negativeSlope */
+    double cap;    /* maxValue, INFINITY for none */
+} crelu_node_options;
+
 /* Applies `options` (undefined = all defaults) to `ctx`: save ('x' | 'mask'),
  * grad ('pytorch' | 'cs231n'), negativeSlope (finite number), maxValue
  * (number > 0, or undefined / Infinity for no cap). An option set to
  * undefined keeps its default. Unknown names are a TypeError, so a typo
  * (or snake_case `negative_slope`) is not silently ignored. May run JS
- * (getters). Returns false with a JS exception pending. */
-bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx);
+ * (getters). On success *applied holds every option's value, defaults
+ * included. Returns false with a JS exception pending. */
+bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx,
+                               crelu_node_options *applied);
 
 #endif /* CRELU_NODE_OPTIONS_H */

@@ -14,6 +14,7 @@ typedef struct relu_object {
     crelu_ctx *ctx;
     crelu_node_slots *slots; /* the object's instance's table, */
     uint32_t slot;           /* and its slot there (see slots.h) */
+    crelu_node_options options; /* as made, for util.inspect */
 } relu_object;
 
 /* Marks objects made by this constructor, so that a method called on any
@@ -98,7 +99,8 @@ static napi_value relu_constructor(napi_env env, napi_callback_info info) {
         crelu_node__throw_status(env, status, "new ReLU");
         return NULL;
     }
-    if (!crelu_node__apply_options(env, options, ctx)) {
+    crelu_node_options applied;
+    if (!crelu_node__apply_options(env, options, ctx, &applied)) {
         crelu_destroy(ctx);
         return NULL;
     }
@@ -109,6 +111,7 @@ static napi_value relu_constructor(napi_env env, napi_callback_info info) {
         return NULL;
     }
     object->ctx = ctx;
+    object->options = applied;
     object->slots = instance->slots;
     if (!crelu_node__slots_add(object->slots, object, &object->slot)) {
         crelu_destroy(ctx);
@@ -276,6 +279,37 @@ static napi_value relu_closed(napi_env env, napi_callback_info info) {
     return closed;
 }
 
+/* internal.describe(relu): the options the object was made with, as
+ * { save, grad, negativeSlope, maxValue, closed }; what index.js's
+ * util.inspect shows. TypeError for anything but a ReLU object. */
+static napi_value describe(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value self, result, value;
+    relu_object *object;
+    CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &self, NULL, NULL), NULL);
+    if (!unwrap_this(env, self, "ReLU inspect", &object)) {
+        return NULL;
+    }
+    const crelu_node_options *o = &object->options;
+    CRELU_NAPI_CALL(env, napi_create_object(env, &result), NULL);
+    CRELU_NAPI_CALL(env, napi_create_string_utf8(env, o->save == CRELU_SAVE_MASK ? "mask" : "x",
+                                                 NAPI_AUTO_LENGTH, &value),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "save", value), NULL);
+    CRELU_NAPI_CALL(env,
+                    napi_create_string_utf8(env, o->grad == CRELU_GRAD_CS231N ? "cs231n" : "pytorch",
+                                            NAPI_AUTO_LENGTH, &value),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "grad", value), NULL);
+    CRELU_NAPI_CALL(env, napi_create_double(env, o->slope, &value), NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "negativeSlope", value), NULL);
+    CRELU_NAPI_CALL(env, napi_create_double(env, o->cap, &value), NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "maxValue", value), NULL);
+    CRELU_NAPI_CALL(env, napi_get_boolean(env, object->ctx == NULL, &value), NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "closed", value), NULL);
+    return result;
+}
+
 /* Sets a function on `internal`. */
 static bool internal_function(napi_env env, napi_value internal, const char *name,
                               napi_callback callback, crelu_node_instance *instance) {
@@ -304,5 +338,6 @@ bool crelu_node__define_relu_class(napi_env env, crelu_node_instance *instance,
            internal_function(env, internal, "forwardFloat64", forward_float64, instance) &&
            internal_function(env, internal, "backwardFloat32", backward_float32, instance) &&
            internal_function(env, internal, "backwardFloat64", backward_float64, instance) &&
-           internal_function(env, internal, "setSlotKeeper", set_slot_keeper, instance);
+           internal_function(env, internal, "setSlotKeeper", set_slot_keeper, instance) &&
+           internal_function(env, internal, "describe", describe, instance);
 }
