@@ -10,8 +10,10 @@ and with the classic NumPy (cs231n) reference.
 
 A thin ctypes layer over libcrelu.so.1: it checks and converts, the C library
 computes. NumPy is optional; without it, array.array, memoryview and lists
-work the same way. The library is found through $CRELU_LIBRARY, then the
-install this package belongs to, then the system (see crelu._library).
+work the same way. The library is found through $CRELU_LIBRARY, then next
+to this package (a wheel's own copy), then the CMake install this package
+belongs to, then the system (see crelu._library); library_path() says which
+file was loaded.
 """
 
 from ._errors import (
@@ -33,6 +35,11 @@ def version():
     return _LIB.crelu_version_string().decode("ascii")
 
 
+def library_path():
+    """The libcrelu file this package loaded (see the search order above)."""
+    return _library_path
+
+
 def isa():
     """The instruction set the kernels run on: "avx512", "avx2", "sse2",
     "portable" or "scalar" (see CRELU_ISA in crelu.h)."""
@@ -46,6 +53,7 @@ __all__ = [
     "relu",
     "version",
     "isa",
+    "library_path",
     "Error",
     "InvalidArgumentError",
     "OutOfMemoryError",
