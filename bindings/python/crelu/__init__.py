@@ -29,21 +29,25 @@ from ._library import LIB as _LIB
 from ._library import LIBRARY_PATH as _library_path
 from ._relu import ReLU, relu
 
+# A pickle names the class by this public path, not by the private module
+# it is defined in, so that pickles outlive the package's inner layout.
+ReLU.__module__ = __name__
 
-def version():
+
+def version() -> str:
     """The loaded libcrelu's version, "MAJOR.MINOR.PATCH"."""
-    return _LIB.crelu_version_string().decode("ascii")
+    return str(_LIB.crelu_version_string().decode("ascii"))
 
 
-def library_path():
+def library_path() -> str:
     """The libcrelu file this package loaded (see the search order above)."""
-    return _library_path
+    return str(_library_path)
 
 
-def isa():
+def isa() -> str:
     """The instruction set the kernels run on: "avx512", "avx2", "sse2",
     "portable" or "scalar" (see CRELU_ISA in crelu.h)."""
-    return _LIB.crelu_isa_name().decode("ascii")
+    return str(_LIB.crelu_isa_name().decode("ascii"))
 
 
 __version__ = version()
