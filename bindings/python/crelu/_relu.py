@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # for the checker only: NumPy stays optional at run time
 
     _Float = TypeVar("_Float", np.float32, np.float64)
     # What `out` may be: a writeable buffer, returned as it is.
-    _Out = TypeVar("_Out", bound=Union["NDArray[Any]", "array.array[float]", memoryview, bytearray])
+    _Out = TypeVar("_Out", bound=Union["NDArray[Any]", "array.array[float]", memoryview, "ctypes.Array[Any]"])
     # Every input kind; a list may nest (rows of rows of numbers).
     _Input = Union["NDArray[Any]", "array.array[float]", memoryview, "ctypes.Array[Any]", List[Any]]
 
