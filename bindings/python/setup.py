@@ -22,9 +22,17 @@ import subprocess
 from pathlib import Path
 
 from setuptools import Command, Distribution, setup
-from setuptools.command.build import build
 from setuptools.command.sdist import sdist
-from wheel.bdist_wheel import bdist_wheel
+
+try:
+    from setuptools.command.build import build
+except ImportError:  # setuptools < 62.4: its bundled distutils has it
+    from distutils.command.build import build
+
+try:  # python3-wheel: needed for a wheel, not for an sdist or --version
+    from wheel.bdist_wheel import bdist_wheel
+except ImportError:
+    bdist_wheel = None
 
 HERE = Path(__file__).resolve().parent
 SONAME = "libcrelu.so.1"
@@ -100,16 +108,18 @@ class BinaryDistribution(Distribution):
         return True
 
 
-class PlatformWheel(bdist_wheel):
-    """A wheel for this platform (it holds a shared library) but any Python 3."""
+if bdist_wheel is not None:
 
-    def get_tag(self):
-        _, _, platform = super().get_tag()
-        return "py3", "none", platform
+    class PlatformWheel(bdist_wheel):
+        """A wheel for this platform (it holds a shared library) but any Python 3."""
 
-    @property
-    def license_paths(self):
-        return [str(c_root() / "LICENSE")]
+        def get_tag(self):
+            _, _, platform = super().get_tag()
+            return "py3", "none", platform
+
+        @property
+        def license_paths(self):
+            return [str(c_root() / "LICENSE")]
 
 
 class SDist(sdist):
@@ -128,8 +138,7 @@ class SDist(sdist):
                 shutil.copyfile(source, copy)
 
 
-setup(
-    distclass=BinaryDistribution,
-    version=library_version(),
-    cmdclass={"build": Build, "build_libcrelu": BuildLibcrelu, "bdist_wheel": PlatformWheel, "sdist": SDist},
-)
+commands = {"build": Build, "build_libcrelu": BuildLibcrelu, "sdist": SDist}
+if bdist_wheel is not None:
+    commands["bdist_wheel"] = PlatformWheel
+setup(distclass=BinaryDistribution, version=library_version(), cmdclass=commands)
