@@ -10,8 +10,31 @@ set(CRELU_INSTALL_LUADIR "lib/lua/5.4" CACHE STRING
   "Where the Lua 5.4 C module goes, relative to the prefix (LUA_CPATH)")
 set(CRELU_INSTALL_NODEDIR "lib/node_modules/crelu" CACHE STRING
   "Where the Node.js package goes, relative to the prefix (NODE_PATH is its parent)")
-set(CRELU_INSTALL_PYTHONDIR "lib/python3/dist-packages" CACHE STRING
-  "Where the Python package goes, relative to the prefix (PYTHONPATH)")
+# The Python package goes where the configured interpreter (CRELU_PYTHON,
+# /usr/bin/python3 by default) looks under a prefix: its default scheme's
+# purelib relative to the scheme's prefix. Debian's python3 gives
+# lib/python3.11/dist-packages, which it searches under /usr/local, so the
+# default install needs no PYTHONPATH (Debian's own packages, prefix /usr,
+# pass lib/python3/dist-packages); a venv's python gives lib/python3.X/site-packages.
+# CRELU_PYTHON_DEFAULT_DIR (internal) keeps that value for tests/python.
+if(DEFINED CRELU_PYTHON)
+  set(crelu_python_for_dir "${CRELU_PYTHON}")
+else()
+  set(crelu_python_for_dir /usr/bin/python3)
+endif()
+execute_process(
+  COMMAND "${crelu_python_for_dir}" -c
+    "import os, sysconfig; p = sysconfig.get_paths(); print(os.path.relpath(p['purelib'], p['data']))"
+  OUTPUT_VARIABLE crelu_python_dir RESULT_VARIABLE crelu_python_status
+  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(NOT crelu_python_status EQUAL 0 OR crelu_python_dir STREQUAL "" OR crelu_python_dir MATCHES "^\\.\\.")
+  set(crelu_python_dir "lib/python3/dist-packages")
+  message(STATUS "${crelu_python_for_dir} gave no package directory: "
+                 "the Python package's default is ${crelu_python_dir}")
+endif()
+set(CRELU_PYTHON_DEFAULT_DIR "${crelu_python_dir}" CACHE INTERNAL "CRELU_INSTALL_PYTHONDIR's default")
+set(CRELU_INSTALL_PYTHONDIR "${CRELU_PYTHON_DEFAULT_DIR}" CACHE STRING
+  "Where the Python package goes, relative to the prefix (default: where CRELU_PYTHON looks under a prefix)")
 
 # crelu_binding_enabled(<LANG> <found> <what is missing>)
 # Sets CRELU_<LANG>_ENABLED in the caller and records enabled bindings in the

@@ -156,8 +156,10 @@ def test_c_statuses_on_the_short_path_raise_as_before(paths):
         with pytest.raises(crelu.InvalidArgumentError, match="partially overlapping"):
             r.forward(base[:16], out=base[1:])
         assert_same_bits(r.backward(X16), reference(VARIANTS[0], "pytorch", X16, X16)[1])
-    # Each error status is redone, and raised, by the general path.
-    assert paths == {"held": 5, "released": 3}
+    # Each error status is redone, and raised, by the general path. A
+    # backward of another shape (every other count is one) does not reach C
+    # on the short path: it goes straight to the general path, which raises.
+    assert paths == {"held": 4, "released": 3}
 
 
 def test_a_small_call_waits_for_a_big_call_in_C_on_another_thread(monkeypatch):

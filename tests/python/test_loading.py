@@ -125,3 +125,76 @@ def test_isa_names_a_kernel_table_and_follows_crelu_isa():
     out = subprocess.run([sys.executable, "-c", "import crelu; print(crelu.isa())"],
                          env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "scalar"
+
+
+# ---- the search order: $CRELU_LIBRARY, next to the package, the install, the system ----
+
+WHICH = (
+    "import crelu\n"
+    "print(crelu.library_path())\n"
+    "print(*sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libcrelu' in l}), sep='\\n')\n"
+)
+
+
+def _moved_prefix(prefix, tmp_path):
+    """A copy of the prefix, and the package directory inside it."""
+    moved = tmp_path / "moved"
+    shutil.copytree(prefix, moved, symlinks=True)
+    return moved, moved / PACKAGE_DIR.relative_to(prefix)
+
+
+def _which(pythonpath, **env):
+    proc = _python(WHICH, pythonpath, **env)
+    assert proc.returncode == 0, proc.stderr
+    reported, *mapped = proc.stdout.split("\n")[:-1]
+    return reported, mapped
+
+
+def test_a_library_next_to_the_package_comes_before_the_install(prefix, tmp_path):
+    moved, package = _moved_prefix(prefix, tmp_path)
+    beside = package / "libcrelu.so.1"  # as a wheel has it
+    shutil.copyfile(Path(crelu.library_path()).resolve(), beside)
+    assert (package / "_install.py").is_file()
+    reported, mapped = _which(package.parent)
+    assert reported == str(beside) and mapped == [str(beside)]
+
+
+def test_crelu_library_comes_before_the_library_next_to_the_package(prefix, tmp_path):
+    moved, package = _moved_prefix(prefix, tmp_path)
+    shutil.copyfile(Path(crelu.library_path()).resolve(), package / "libcrelu.so.1")
+    override = tmp_path / "override" / "libcrelu.so.1"
+    override.parent.mkdir()
+    shutil.copyfile(Path(crelu.library_path()).resolve(), override)
+    reported, mapped = _which(package.parent, CRELU_LIBRARY=str(override))
+    assert reported == str(override) and mapped == [str(override)]
+
+
+def test_an_unloadable_file_next_to_the_package_falls_through_to_the_install(prefix, tmp_path):
+    moved, package = _moved_prefix(prefix, tmp_path)
+    (package / "libcrelu.so.1").write_bytes(b"not a library")
+    reported, mapped = _which(package.parent)
+    assert Path(reported).resolve().is_relative_to(moved / "lib")
+    assert [Path(m).resolve() for m in mapped] == [Path(reported).resolve()]
+
+
+def test_library_path_names_the_file_the_loader_found(tmp_path):
+    # No copy beside the package, no install record: the dynamic loader's
+    # search (here through LD_LIBRARY_PATH) finds it, and library_path()
+    # says which file that was, not just "libcrelu.so.1".
+    package = tmp_path / "crelu"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("_install.py", "__pycache__"))
+    found = tmp_path / "system" / "libcrelu.so.1"
+    found.parent.mkdir()
+    shutil.copyfile(Path(crelu.library_path()).resolve(), found)
+    reported, mapped = _which(tmp_path, LD_LIBRARY_PATH=str(found.parent))
+    assert Path(reported).is_absolute() and Path(reported).resolve() == found
+    assert mapped == [reported]
+
+
+def test_a_failure_lists_the_place_next_to_the_package(tmp_path):
+    if ctypes.util.find_library("crelu"):
+        pytest.skip("a system libcrelu exists, so this situation cannot be set up here")
+    package = tmp_path / "crelu"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("_install.py", "__pycache__"))
+    proc = _python("import crelu", tmp_path)
+    assert f"next to the package: {package / 'libcrelu.so.1'}" in proc.stderr

@@ -10,8 +10,10 @@ and with the classic NumPy (cs231n) reference.
 
 A thin ctypes layer over libcrelu.so.1: it checks and converts, the C library
 computes. NumPy is optional; without it, array.array, memoryview and lists
-work the same way. The library is found through $CRELU_LIBRARY, then the
-install this package belongs to, then the system (see crelu._library).
+work the same way. The library is found through $CRELU_LIBRARY, then next
+to this package (a wheel's own copy), then the CMake install this package
+belongs to, then the system (see crelu._library); library_path() says which
+file was loaded.
 """
 
 from ._errors import (
@@ -27,16 +29,25 @@ from ._library import LIB as _LIB
 from ._library import LIBRARY_PATH as _library_path
 from ._relu import ReLU, relu
 
+# A pickle names the class by this public path, not by the private module
+# it is defined in, so that pickles outlive the package's inner layout.
+ReLU.__module__ = __name__
 
-def version():
+
+def version() -> str:
     """The loaded libcrelu's version, "MAJOR.MINOR.PATCH"."""
-    return _LIB.crelu_version_string().decode("ascii")
+    return str(_LIB.crelu_version_string().decode("ascii"))
 
 
-def isa():
+def library_path() -> str:
+    """The libcrelu file this package loaded (see the search order above)."""
+    return str(_library_path)
+
+
+def isa() -> str:
     """The instruction set the kernels run on: "avx512", "avx2", "sse2",
     "portable" or "scalar" (see CRELU_ISA in crelu.h)."""
-    return _LIB.crelu_isa_name().decode("ascii")
+    return str(_LIB.crelu_isa_name().decode("ascii"))
 
 
 __version__ = version()
@@ -46,6 +57,7 @@ __all__ = [
     "relu",
     "version",
     "isa",
+    "library_path",
     "Error",
     "InvalidArgumentError",
     "OutOfMemoryError",

@@ -6,6 +6,8 @@ that kind of mistake, so ``except ValueError`` works as well as
 ``except crelu.SizeMismatchError``.
 """
 
+from typing import Optional
+
 __all__ = [
     "Error",
     "InvalidArgumentError",
@@ -27,7 +29,11 @@ class Error(Exception):
         reason:   ``crelu_strerror(status)``.
     """
 
-    def __init__(self, status, function, reason, context=None):
+    status: int
+    function: str
+    reason: str
+
+    def __init__(self, status: int, function: str, reason: str, context: Optional[str] = None) -> None:
         self.status = status
         self.function = function
         self.reason = reason
@@ -73,6 +79,6 @@ _BY_STATUS = {
 }
 
 
-def error_for_status(status, function, reason, context=None):
+def error_for_status(status: int, function: str, reason: str, context: Optional[str] = None) -> Error:
     """The exception for a non-zero status, ready to raise."""
     return _BY_STATUS.get(status, Error)(status, function, reason, context)

@@ -9,12 +9,16 @@ Where it looks, in order:
   1. ``$CRELU_LIBRARY``, a path to the library. When set, it is the only
      candidate: an explicit override that silently fell back to some other
      copy would hide the mistake.
-  2. The install this package belongs to: CMake writes ``_install.py`` with
-     the library's path relative to the package directory.
-  3. The system: ``ctypes.util.find_library("crelu")``, then the dynamic
+  2. Next to this package: ``crelu/libcrelu.so.1``, the copy a wheel carries
+     (built from the bundled sources by setup.py).
+  3. The CMake install this package belongs to: CMake writes ``_install.py``
+     with the library's path relative to the package directory.
+  4. The system: ``ctypes.util.find_library("crelu")``, then the dynamic
      loader's own search for ``libcrelu.so.1``.
 A candidate is taken only if it loads and its major version is the one this
 binding was written for. If none is, ImportError lists everything tried.
+LIBRARY_PATH is the file that was loaded, as the dynamic loader names it
+(crelu.library_path()).
 """
 
 import ctypes
@@ -117,15 +121,18 @@ def check_status(status, func):
         raise error_for_status(status, func.__name__, reason)
 
 
+def _package_dir():
+    return os.path.dirname(os.path.abspath(__file__))
+
+
 def _installed_path():
-    """The library of the install this package is part of, or None when the
-    package is not from a CMake install (a source tree, a wheel)."""
+    """The library of the CMake install this package is part of, or None
+    when the package is not from a CMake install (a source tree, a wheel)."""
     try:
         from ._install import LIBRARY_RELATIVE_PATH
     except ImportError:
         return None
-    package_dir = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(package_dir, LIBRARY_RELATIVE_PATH))
+    return os.path.normpath(os.path.join(_package_dir(), LIBRARY_RELATIVE_PATH))
 
 
 def _candidates():
@@ -133,7 +140,7 @@ def _candidates():
     override = os.environ.get("CRELU_LIBRARY")
     if override:
         return [("$CRELU_LIBRARY", override)]
-    found = []
+    found = [("next to the package", os.path.join(_package_dir(), SONAME))]
     installed = _installed_path()
     if installed is not None:
         found.append(("this package's install", installed))
@@ -144,8 +151,37 @@ def _candidates():
     return found
 
 
+class _DlInfo(ctypes.Structure):
+    """Dl_info from <dlfcn.h>."""
+
+    _fields_ = [
+        ("dli_fname", ctypes.c_char_p),
+        ("dli_fbase", ctypes.c_void_p),
+        ("dli_sname", ctypes.c_char_p),
+        ("dli_saddr", ctypes.c_void_p),
+    ]
+
+
+def _loaded_file(lib, path):
+    """The file the dynamic loader mapped for `lib`, opened as `path`: a
+    bare SONAME becomes the file its search found. dladdr is in the C
+    library (glibc >= 2.34, musl); without it, `path` as given."""
+    try:
+        dladdr = ctypes.CDLL(None).dladdr
+    except (AttributeError, OSError):
+        return path
+    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    dladdr.restype = ctypes.c_int
+    info = _DlInfo()
+    address = ctypes.cast(lib.crelu_version_number, ctypes.c_void_p)
+    if not dladdr(address, ctypes.byref(info)) or not info.dli_fname:
+        return path
+    return os.fsdecode(info.dli_fname)
+
+
 def load():
-    """(the loaded CDLL with every function declared, the path it was loaded by)."""
+    """(the loaded CDLL with every function declared, the path it was
+    opened by, the file that path named)."""
     tried = []
     for origin, path in _candidates():
         try:
@@ -163,7 +199,7 @@ def load():
             version = lib.crelu_version_string().decode("ascii", "replace")
             tried.append(f"{origin}: {path}: version {version}, this binding needs {ABI_MAJOR}.x")
             continue
-        return lib, path
+        return lib, path, _loaded_file(lib, path)
     raise ImportError(
         "crelu: cannot load the C library libcrelu (" + SONAME + "). Tried:\n  "
         + "\n  ".join(tried)
@@ -171,7 +207,7 @@ def load():
     )
 
 
-LIB, LIBRARY_PATH = load()
+LIB, _OPENED_AS, LIBRARY_PATH = load()
 # dlopen of the same path returns the same loaded library: no second copy.
-HELD = ctypes.PyDLL(LIBRARY_PATH)
+HELD = ctypes.PyDLL(_OPENED_AS)
 _declare_held(HELD)

@@ -1,10 +1,24 @@
 # SPDX-License-Identifier: MIT
 """ReLU, the layer object over one crelu_ctx, and the stateless relu()."""
 
+from __future__ import annotations
+
+import array
 import ctypes
 import math
 import numbers
 import threading
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Tuple, TypeVar, Union, overload
+
+if TYPE_CHECKING:  # for the checker only: NumPy stays optional at run time
+    import numpy as np
+    from numpy.typing import NDArray
+
+    _Float = TypeVar("_Float", np.float32, np.float64)
+    # What `out` may be: a writeable buffer, returned as it is.
+    _Out = TypeVar("_Out", bound=Union["NDArray[Any]", "array.array[float]", memoryview, "ctypes.Array[Any]"])
+    # Every input kind; a list may nest (rows of rows of numbers).
+    _Input = Union["NDArray[Any]", "array.array[float]", memoryview, "ctypes.Array[Any]", List[Any]]
 
 from . import _buffers, _operands, _small
 from ._errors import Error, error_for_status
@@ -12,8 +26,8 @@ from ._library import HELD, LIB, ContextPointer
 
 __all__ = ["ReLU", "relu"]
 
-_SAVE = {"x": 0, "mask": 1}  # CRELU_SAVE_X, CRELU_SAVE_MASK
-_GRAD = {"pytorch": 0, "cs231n": 1}  # CRELU_GRAD_PYTORCH, CRELU_GRAD_CS231N
+_SAVE: Dict[str, int] = {"x": 0, "mask": 1}  # CRELU_SAVE_X, CRELU_SAVE_MASK
+_GRAD: Dict[str, int] = {"pytorch": 0, "cs231n": 1}  # CRELU_GRAD_PYTORCH, CRELU_GRAD_CS231N
 
 # Each C function twice: releasing the GIL (the general path), and keeping
 # it (HELD: small ndarrays, crelu._small). By dtype code.
@@ -40,9 +54,8 @@ def _real(option, value):
     return float(value)
 
 
-def _run(function, head, x, out, name):
-    """Converts `x`, calls C into `out` (or new memory), gives the result back."""
-    src = _operands.source(x, name)
+def _run(function, head, src, out):
+    """Calls C on operand `src` into `out` (or new memory), gives the result back."""
     data, finish = _operands.target(src, out)
     _buffers.call(function[src.code], head, src.data, data, src.count, src.itemsize)
     if out is not None:
@@ -61,13 +74,18 @@ class _Context:
     with the GIL held from there until C returns. A big call (GIL released)
     empties it while C runs, so that a small call on another thread meanwhile
     passes NULL, gets an error status back, and waits for the big call on the
-    lock instead."""
+    lock instead.
 
-    __slots__ = ("pointer", "slot")
+    `shape` and `code` are the last successful forward's input shape and
+    dtype code (None before any): backward compares its gradient's shape
+    with it (C knows only counts)."""
+
+    __slots__ = ("pointer", "slot", "shape", "code")
 
     def __init__(self, pointer):
         self.pointer = pointer
         self.slot = ctypes.c_void_p(ctypes.cast(pointer, ctypes.c_void_p).value)
+        self.shape = self.code = None
 
     def __del__(self):
         # May run at interpreter shutdown, with module globals already gone.
@@ -102,10 +120,23 @@ class ReLU:
     more: a call in progress, on any thread or interrupted by a finalizer or
     signal handler that closes the object, finishes first. A closed object
     raises ValueError.
+
+    pickle, copy.copy and copy.deepcopy keep the options, as a torch.nn.ReLU
+    keeps its configuration, and nothing else: the copy is a new, open object
+    with a fresh context. What forward saved for backward is per-call state
+    (autograd's, in torch), not the layer's, so a copy's backward before its
+    own forward raises NoForwardError; the copy of a closed object is open.
     """
 
-    def __init__(self, *, save="x", grad="pytorch", negative_slope=0.0, max_value=None):
-        self._context = None
+    def __init__(
+        self,
+        *,
+        save: Literal["x", "mask"] = "x",
+        grad: Literal["pytorch", "cs231n"] = "pytorch",
+        negative_slope: float = 0.0,
+        max_value: Optional[float] = None,
+    ) -> None:
+        self._context: Optional[_Context] = None
         # One big call at a time (see _locked). Reentrant: an element's
         # __float__, a finalizer or a signal handler may call this object
         # again on the same thread, between the outer call's Python steps
@@ -134,11 +165,23 @@ class ReLU:
             LIB.crelu_destroy(ctx)
             raise
         self._context = _Context(ctx)
-        self._options = (save, grad, slope, max_value if max_value is None else cap)
+        self._options: Tuple[str, str, float, Optional[float]] = (
+            save, grad, slope, max_value if max_value is None else cap)
 
     # -- the layer ---------------------------------------------------------
 
-    def forward(self, x, out=None):
+    @overload
+    def forward(self, x: NDArray[_Float], out: None = None) -> NDArray[_Float]: ...
+    @overload
+    def forward(self, x: array.array[float], out: None = None) -> array.array[float]: ...
+    @overload
+    def forward(self, x: Union[memoryview, ctypes.Array[Any]], out: None = None) -> memoryview: ...
+    @overload
+    def forward(self, x: List[Any], out: None = None) -> List[Any]: ...
+    @overload
+    def forward(self, x: _Input, out: _Out) -> _Out: ...
+
+    def forward(self, x: Any, out: Any = None) -> Any:
         """y = relu(x), remembering what backward needs.
 
         x:   a float32/float64 NumPy array of any shape, array.array('f'/'d'),
@@ -153,27 +196,39 @@ class ReLU:
         """
         context = self._context
         if context is None:
-            self._open_context()  # raises
-        result = _small.call(_FORWARD_HELD, context.slot, x, out)
+            context = self._open_context()  # raises
+        result = _small.call(_FORWARD_HELD, context.slot, x, out, None, context)
         if result is None:
             result = self._locked(_FORWARD, context, x, out, "x")
         return result
 
     __call__ = forward
 
-    def backward(self, d, out=None):
+    @overload
+    def backward(self, d: NDArray[_Float], out: None = None) -> NDArray[_Float]: ...
+    @overload
+    def backward(self, d: array.array[float], out: None = None) -> array.array[float]: ...
+    @overload
+    def backward(self, d: Union[memoryview, ctypes.Array[Any]], out: None = None) -> memoryview: ...
+    @overload
+    def backward(self, d: List[Any], out: None = None) -> List[Any]: ...
+    @overload
+    def backward(self, d: _Input, out: _Out) -> _Out: ...
+
+    def backward(self, d: Any, out: Any = None) -> Any:
         """dx = relu'(x) * d for the x of the last forward, with its options.
 
         d takes the same kinds as forward's x and must have the last forward's
-        dtype and element count; dx has d's kind and shape. May be called any
+        dtype and shape (as NumPy's d * mask would: a (3, 2) d for a (2, 3) x
+        is a ValueError); dx has d's kind and shape. May be called any
         number of times until the next forward. `out` as in forward (may be d).
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
         context = self._context
         if context is None:
-            self._open_context()  # raises
-        result = _small.call(_BACKWARD_HELD, context.slot, d, out)
+            context = self._open_context()  # raises
+        result = _small.call(_BACKWARD_HELD, context.slot, d, out, context.shape)
         if result is None:
             result = self._locked(_BACKWARD, context, d, out, "d")
         return result
@@ -181,23 +236,31 @@ class ReLU:
     def _locked(self, functions, context, value, out, name):
         """The general path (any input, GIL released in C), one call at a
         time; also where a small call that got an error status comes to
-        raise it, or to wait for a big call it ran into."""
+        raise it, or to wait for a big call it ran into. A backward checks
+        its operand's shape first; a forward records it."""
         with self._lock:
             slot = context.slot
             address, slot.value = slot.value, None  # small calls wait meanwhile
             try:
-                return _run(functions, (context.pointer,), value, out, name)
+                src = _operands.source(value, name)
+                shape = tuple(src.shape)
+                if functions is _BACKWARD:
+                    _check_shape(shape, src, context)
+                result = _run(functions, (context.pointer,), src, out)
+                if functions is _FORWARD:
+                    context.shape, context.code = shape, src.code
+                return result
             finally:
                 slot.value = address
 
     # -- lifetime ----------------------------------------------------------
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C context (once no call uses it any more). Idempotent."""
         self._context = None
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._context is None
 
     @property
@@ -206,45 +269,63 @@ class ReLU:
         context = self._context
         return None if context is None else context.pointer
 
-    def __enter__(self):
+    def __enter__(self) -> ReLU:
         self._open_context()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _open_context(self):
+    def _open_context(self) -> _Context:
         context = self._context
         if context is None:
             raise ValueError("operation on a closed ReLU")
         return context
 
-    # A copy would share the C context and free it twice.
-    def __reduce_ex__(self, protocol):
-        raise TypeError("a ReLU cannot be copied or pickled; make a new one with the same options")
+    # -- copies: the options, never the context (see the class docstring) ---
+
+    def __getstate__(self) -> Dict[str, Any]:
+        save, grad, slope, cap = self._options
+        return {"save": save, "grad": grad, "negative_slope": slope, "max_value": cap}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]  # a new context, as a new ReLU
 
     # -- introspection -----------------------------------------------------
 
     @property
-    def save(self):
+    def save(self) -> str:
         return self._options[0]
 
     @property
-    def grad(self):
+    def grad(self) -> str:
         return self._options[1]
 
     @property
-    def negative_slope(self):
+    def negative_slope(self) -> float:
         return self._options[2]
 
     @property
-    def max_value(self):
+    def max_value(self) -> Optional[float]:
         return self._options[3]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         save, grad, slope, cap = self._options
         state = " (closed)" if self.closed else ""
         return f"ReLU(save={save!r}, grad={grad!r}, negative_slope={slope!r}, max_value={cap!r}){state}"
+
+
+def _check_shape(shape, src, context):
+    """Raises for a gradient `src` of `shape` that has the last forward's
+    dtype and element count but another shape. The mismatches C sees are
+    left to it: no forward yet (NoForwardError), another dtype
+    (DtypeMismatchError), another count (SizeMismatchError)."""
+    expected = context.shape
+    if (expected is not None and shape != expected and src.code == context.code
+            and src.count == math.prod(expected)):
+        raise ValueError(
+            f"d has shape {shape}, the last forward's x had shape {expected}: they must match"
+        )
 
 
 def _set_option(setter, ctx, value, context):
@@ -254,12 +335,24 @@ def _set_option(setter, ctx, value, context):
         raise error_for_status(exc.status, exc.function, exc.reason, context) from None
 
 
-def relu(x, out=None):
+@overload
+def relu(x: NDArray[_Float], out: None = None) -> NDArray[_Float]: ...
+@overload
+def relu(x: array.array[float], out: None = None) -> array.array[float]: ...
+@overload
+def relu(x: Union[memoryview, ctypes.Array[Any]], out: None = None) -> memoryview: ...
+@overload
+def relu(x: List[Any], out: None = None) -> List[Any]: ...
+@overload
+def relu(x: _Input, out: _Out) -> _Out: ...
+
+
+def relu(x: Any, out: Any = None) -> Any:
     """y = relu(x), plain ReLU without a context (nothing is remembered).
 
     Takes and returns what ReLU.forward does; `out` may be x (in place).
     """
     result = _small.call(_STATELESS_HELD, None, x, out)
     if result is None:
-        result = _run(_STATELESS, (), x, out, "x")
+        result = _run(_STATELESS, (), _operands.source(x, "x"), out)
     return result

@@ -82,7 +82,7 @@ else:
     _NDARRAY = None  # type(x) is None never holds: nothing is small
 
 
-def call(functions, ctx, x, out):
+def call(functions, ctx, x, out, expect=None, record=None):
     """``functions[code]([ctx,] x, target, count)`` for a small call, and
     the target (`out`, or a new array); None if (x, out) is not small.
 
@@ -94,14 +94,19 @@ def call(functions, ctx, x, out):
     aligned, C-contiguous and writeable. `functions` are HELD's, by dtype
     code; `ctx` is None for the stateless ones, else a context's slot. A
     context call that gets an error status returns None too.
+
+    A backward passes `expect`, the last forward's shape (None before any):
+    an x of another shape is not small (the general path raises). A forward
+    passes `record`, its _Context: a success records x's shape and dtype
+    code there, for the backward that follows.
     """
     if type(x) is not _NDARRAY:
         return None
     dtype = x.dtype
     if dtype is _F32:
-        function = functions["f"]
+        function, code = functions["f"], "f"
     elif dtype is _F64:
-        function = functions["d"]
+        function, code = functions["d"], "d"
     else:
         return None  # other dtypes, and float32 in another byte order
     count = x.size
@@ -113,12 +118,15 @@ def call(functions, ctx, x, out):
         and (x.flags.num & _READABLE != _READABLE or type(x.base) is _STRIDED)
     ):
         return None
+    shape = x.shape
+    if expect is not None and shape != expect:
+        return None
     if out is None:
-        out = _empty(x.shape, dtype)
+        out = _empty(shape, dtype)
     elif (
         type(out) is not _NDARRAY
         or out.dtype is not dtype
-        or out.shape != x.shape
+        or out.shape != shape
         or (
             out.flags.num & _WRITABLE_OWNER != _WRITABLE_OWNER
             and (out.flags.num & _WRITABLE != _WRITABLE or type(out.base) is _STRIDED)
@@ -138,4 +146,8 @@ def call(functions, ctx, x, out):
     # An error leaves everything as it was, so the general path can redo the
     # call: it raises the error, or, if a big call had emptied the context's
     # slot (crelu._relu._Context), it waits for it and succeeds.
-    return None if status else out
+    if status:
+        return None
+    if record is not None:
+        record.shape, record.code = shape, code
+    return out
