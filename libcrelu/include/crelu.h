@@ -57,12 +57,12 @@
  * PyTorch's are there: 0xffc00000 (float64 0xfff8000000000000) on x86,
  * 0x7fc00000 (0x7ff8000000000000) on arm64 and s390x.
  * On 32-bit x86 the SSE2 table is used when the CPU has SSE2 (every x86 CPU
- * since 2001) and gives exactly these bits. Without SSE2 (the x87 FPU only)
- * selects still move bits, so signalling NaNs pass unchanged, and float32
- * arithmetic is exact (a product of two floats is exact in the x87's 64-bit
- * significand, then rounded once); float64 products by the leaky slope are
- * rounded twice there (to 64 bits, then to 53), so a result that lands on a
- * halfway case can differ in its last bit. Only that, and only without SSE2.
+ * since 2001). Without SSE2 (the x87 FPU only) the results are the same
+ * bits too: selects move bits, so signalling NaNs pass unchanged; a float32
+ * product is exact in the x87 and rounded once; float64 products run under
+ * the 53-bit precision control, scaled so that a subnormal result is
+ * rounded once (Java's strictfp technique). The kernels put the caller's
+ * x87 control word back before they return.
  *
  * The saved mask (CRELU_SAVE_MASK) is private to the context and never seen
  * by the caller; for the record, bit i of it is bit i % 8 of byte i / 8 on

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "x87.h"
 
 #define T float
 #define U uint32_t
@@ -23,6 +24,8 @@
 #undef U
 #undef T
 
+CRELU__X87_F64_WRAPPERS(portable_)
+
 static int portable_supported(void) {
     return 1;
 }
@@ -34,8 +37,8 @@ const crelu__kernels crelu__kernels_portable = {
     portable_forward_mask_f32,
     portable_backward_x_f32,
     portable_backward_mask_f32,
-    portable_forward_f64,
-    portable_forward_mask_f64,
-    portable_backward_x_f64,
-    portable_backward_mask_f64,
+    CRELU__F64_KERNEL(portable_forward_f64),
+    CRELU__F64_KERNEL(portable_forward_mask_f64),
+    CRELU__F64_KERNEL(portable_backward_x_f64),
+    CRELU__F64_KERNEL(portable_backward_mask_f64),
 };

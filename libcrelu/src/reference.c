@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "x87.h"
 
 #define T float
 #define SFX(name) name##_f32
@@ -18,6 +19,8 @@
 #undef SFX
 #undef T
 
+CRELU__X87_F64_WRAPPERS(reference_)
+
 static int reference_supported(void) {
     return 1;
 }
@@ -29,8 +32,8 @@ const crelu__kernels crelu__kernels_reference = {
     reference_forward_mask_f32,
     reference_backward_x_f32,
     reference_backward_mask_f32,
-    reference_forward_f64,
-    reference_forward_mask_f64,
-    reference_backward_x_f64,
-    reference_backward_mask_f64,
+    CRELU__F64_KERNEL(reference_forward_f64),
+    CRELU__F64_KERNEL(reference_forward_mask_f64),
+    CRELU__F64_KERNEL(reference_backward_x_f64),
+    CRELU__F64_KERNEL(reference_backward_mask_f64),
 };
