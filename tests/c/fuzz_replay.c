@@ -6,6 +6,7 @@
  * contract violation, so a clean exit means every input held.
  *   fuzz_replay DIR...   (tests/fuzz/corpus tests/fuzz/grown) */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64 /* scandir on 32 bits: 64-bit inode numbers (EOVERFLOW otherwise) */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
