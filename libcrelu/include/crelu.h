@@ -49,6 +49,24 @@
  * Buffers: any address aligned for its element type, as C requires of a
  * float or double pointer; no further alignment is needed (the kernels align
  * themselves, and results never depend on alignment).
+ *
+ * Machines: the same bits on every machine and kernel table (x86-64, i686,
+ * arm64, s390x, little- and big-endian), with one exception: a NaN that
+ * arithmetic creates rather than passes on - in libcrelu only the cs231n
+ * rule's dy * 0 at dy = +-inf - is the machine's default NaN, as NumPy's and
+ * PyTorch's are there: 0xffc00000 (float64 0xfff8000000000000) on x86,
+ * 0x7fc00000 (0x7ff8000000000000) on arm64 and s390x.
+ * On 32-bit x86 the SSE2 table is used when the CPU has SSE2 (every x86 CPU
+ * since 2001). Without SSE2 (the x87 FPU only) the results are the same
+ * bits too: selects move bits, so signalling NaNs pass unchanged; a float32
+ * product is exact in the x87 and rounded once; float64 products run under
+ * the 53-bit precision control, scaled so that a subnormal result is
+ * rounded once (Java's strictfp technique). The kernels put the caller's
+ * x87 control word back before they return.
+ *
+ * The saved mask (CRELU_SAVE_MASK) is private to the context and never seen
+ * by the caller; for the record, bit i of it is bit i % 8 of byte i / 8 on
+ * every machine, whatever its byte order.
  */
 #ifndef CRELU_H
 #define CRELU_H

@@ -107,8 +107,10 @@ typedef struct crelu__dtype_kernels {
 } crelu__dtype_kernels;
 
 /* The row `prefix##forward##suffix`, ... of a template's kernels, e.g.
- * CRELU__DTYPE_ROW(sse2_, _f32). */
-#define CRELU__DTYPE_ROW(prefix, suffix)                                                  \
+ * CRELU__DTYPE_ROW(sse2_, _f32). The arguments are expanded first, so a
+ * suffix may be a macro (x87.h's). */
+#define CRELU__DTYPE_ROW(prefix, suffix) CRELU__DTYPE_ROW_PASTED(prefix, suffix)
+#define CRELU__DTYPE_ROW_PASTED(prefix, suffix)                                           \
     {                                                                                     \
         prefix##forward##suffix, prefix##forward_mask##suffix, prefix##backward_x##suffix, \
             prefix##backward_mask##suffix                                                 \

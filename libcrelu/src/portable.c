@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "x87.h"
 
 #define T float
 #define U uint32_t
@@ -23,6 +24,8 @@
 #undef U
 #undef T
 
+CRELU__X87_F64_WRAPPERS(portable_)
+
 static int portable_supported(void) {
     return 1;
 }
@@ -32,6 +35,6 @@ const crelu__kernels crelu__kernels_portable = {
     portable_supported,
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(portable_, _f32),
-        [CRELU__F64] = CRELU__DTYPE_ROW(portable_, _f64),
+        [CRELU__F64] = CRELU__DTYPE_ROW(portable_, CRELU__X87_F64_SUFFIX),
     },
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "x87.h"
 
 #define T float
 #define SFX(name) name##_f32
@@ -18,6 +19,8 @@
 #undef SFX
 #undef T
 
+CRELU__X87_F64_WRAPPERS(reference_)
+
 static int reference_supported(void) {
     return 1;
 }
@@ -27,6 +30,6 @@ const crelu__kernels crelu__kernels_reference = {
     reference_supported,
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(reference_, _f32),
-        [CRELU__F64] = CRELU__DTYPE_ROW(reference_, _f64),
+        [CRELU__F64] = CRELU__DTYPE_ROW(reference_, CRELU__X87_F64_SUFFIX),
     },
 };
