@@ -49,6 +49,13 @@
  * Buffers: any address aligned for its element type, as C requires of a
  * float or double pointer; no further alignment is needed (the kernels align
  * themselves, and results never depend on alignment).
+ *
+ * Flush-to-zero: the bits above assume it is off (AArch64's FPCR.FZ, x86's
+ * MXCSR FTZ and DAZ), as it is when a C program starts. A process that turns
+ * it on still gets those bits for every value that is not subnormal and
+ * whose products (leaky's x * a; backward's dy * 1 and dy * a) are not: a
+ * subnormal input may then be taken for a zero of its sign, and a subnormal
+ * product may come out as one, on whatever kernels run.
  */
 #ifndef CRELU_H
 #define CRELU_H
