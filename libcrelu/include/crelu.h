@@ -146,10 +146,11 @@ CRELU_API const char *crelu_version_string(void);
 
 /*! crelu_isa_name() :
  *  @return the instruction set the kernels run on, a static string: "avx512",
- *  "avx2", "sse2", "portable" (compiler-vectorised C) or "scalar". Chosen once,
- *  on first use, as the best this CPU supports; the environment variable
- *  CRELU_ISA, read at that moment, can lower the choice to one of these names
- *  (never raise it). Every choice gives bit-identical results.
+ *  "avx2", "sse2" (x86), "neon" (AArch64), "portable" (compiler-vectorised C)
+ *  or "scalar". Chosen once, on first use, as the best this CPU supports; the
+ *  environment variable CRELU_ISA, read at that moment, can lower the choice
+ *  to one of these names (never raise it). Every choice gives bit-identical
+ *  results.
  *  Thread-safe. */
 CRELU_API const char *crelu_isa_name(void);
 

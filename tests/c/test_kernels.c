@@ -345,6 +345,20 @@ Test(kernels, crelu_isa_never_raises_the_choice) {
 }
 #endif
 
+#ifdef CRELU__NEON
+Test(kernels, neon_is_the_first_table_on_aarch64) {
+    cr_assert_eq(crelu__kernel_tables[0], &crelu__kernels_neon);
+    cr_assert(crelu__kernels_neon.supported(), "NEON is baseline on AArch64");
+    unsetenv("CRELU_ISA");
+    cr_assert_str_eq(crelu_isa_name(), "neon");
+}
+
+Test(kernels, crelu_isa_neon_selects_neon) {
+    setenv("CRELU_ISA", "neon", 1);
+    cr_assert_eq(crelu__active_kernels(), &crelu__kernels_neon);
+}
+#endif
+
 /* The picker's rule on tables this CPU may not have: crelu__pick_from is
  * what the library applies to its own list and CRELU_ISA. */
 static int supported_yes(void) { return 1; }
