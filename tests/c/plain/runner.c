@@ -5,7 +5,9 @@
  * Criterion gives, with no threads in the parent and none inherited, so that
  * ThreadSanitizer sees each test from its start. A test fails when its
  * process exits non-zero or dies by a signal, or outlives its .timeout.
- * PLAIN_SKIP_FILE names tests not to run, each with its reason, one a line
+ * PLAIN_FORK_ONLY runs each test in the forked child, without the exec
+ * (for qemu-user; see fork_only). PLAIN_SKIP_FILE names tests not to run,
+ * each with its reason, one a line
  * ("suite/name: reason"; # starts a comment): each is printed as skipped
  * with that reason, and an entry that names no test of any plain program is
  * not checked here (one file serves them all).
@@ -182,6 +184,15 @@ static double now(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* PLAIN_FORK_ONLY set: the test runs in the forked child itself, without
+ * the exec. Under qemu-user an exec of this program would need binfmt_misc
+ * (or, for i386 on x86-64, run natively, outside the emulator); a fork is
+ * emulated like everything else. Each test still gets a fresh process, only
+ * not a fresh image: the library's once-only state (the kernel pick, the
+ * measured tuning) is still unset in the child, since the parent never
+ * calls the library. */
+static int fork_only;
+
 /* Runs one test in a fresh process and says how it went: 0 passed,
  * SKIPPED, or 1 failed. A timeout kills the test's process group (a test's
  * own children included). PLAIN_TIMEOUT_SCALE stretches every .timeout, for
@@ -201,6 +212,10 @@ static int run_apart(const char *self, const plain_test *test) {
     }
     if (child == 0) {
         setpgid(0, 0);
+        if (fork_only) {
+            fflush(stdout);
+            _exit(run_here(test));
+        }
         execl(self, self, "--run", id, (char *)NULL);
         perror("exec");
         _exit(127);
@@ -268,6 +283,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     self[length] = '\0';
+    fork_only = getenv("PLAIN_FORK_ONLY") != NULL;
     size_t passed = 0, skipped = 0, failed = 0;
     for (int a = 1; a < argc; a++) {
         if (find(argv[a]) == NULL) {
