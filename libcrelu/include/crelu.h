@@ -50,6 +50,24 @@
  * float or double pointer; no further alignment is needed (the kernels align
  * themselves, and results never depend on alignment).
  *
+ * Machines: the same bits on every machine and kernel table (x86-64, i686,
+ * arm64, s390x, little- and big-endian), with one exception: a NaN that
+ * arithmetic creates rather than passes on - in libcrelu only the cs231n
+ * rule's dy * 0 at dy = +-inf - is the machine's default NaN, as NumPy's and
+ * PyTorch's are there: 0xffc00000 (float64 0xfff8000000000000) on x86,
+ * 0x7fc00000 (0x7ff8000000000000) on arm64 and s390x.
+ * On 32-bit x86 the SSE2 table is used when the CPU has SSE2 (every x86 CPU
+ * since 2001) and gives exactly these bits. Without SSE2 (the x87 FPU only)
+ * selects still move bits, so signalling NaNs pass unchanged, and float32
+ * arithmetic is exact (a product of two floats is exact in the x87's 64-bit
+ * significand, then rounded once); float64 products by the leaky slope are
+ * rounded twice there (to 64 bits, then to 53), so a result that lands on a
+ * halfway case can differ in its last bit. Only that, and only without SSE2.
+ *
+ * The saved mask (CRELU_SAVE_MASK) is private to the context and never seen
+ * by the caller; for the record, bit i of it is bit i % 8 of byte i / 8 on
+ * every machine, whatever its byte order.
+ *
  * Flush-to-zero: the bits above assume it is off (AArch64's FPCR.FZ, x86's
  * MXCSR FTZ and DAZ), as it is when a C program starts. A process that turns
  * it on still gets those bits for every value that is not subnormal and

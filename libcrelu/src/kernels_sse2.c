@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* SSE2 kernels: simd_impl.h with 128-bit vectors. SSE2 is x86-64's
- * baseline, so this file needs no extra compiler flags. */
+ * baseline; on i686 this file alone is built with -msse2 -mfpmath=sse (see
+ * CMakeLists.txt) and called only when sse2_supported() says the CPU has it. */
 #include <emmintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,6 +12,7 @@ static int sse2_supported(void) {
 #if defined(__x86_64__)
     return 1;
 #else
+    __builtin_cpu_init();
     return __builtin_cpu_supports("sse2");
 #endif
 }

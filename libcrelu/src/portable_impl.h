@@ -7,15 +7,57 @@
  * and calls an always-inlined loop with the variant and rule as constants:
  * the compiler then emits one branch-free loop per row of the table. */
 
-/* The "forward y" column, branch-free. */
-static CRELU__ALWAYS_INLINE T SFX(portable_forward_one)(crelu__variant variant, T x, T slope,
+/* Elements travel as their bits (U) and selects pick bits, never values of
+ * type T: on 32-bit x86 without SSE2 a float that passes through an x87
+ * register comes back quieted if it was a signalling NaN, and the contract
+ * passes NaNs unchanged (reference_element.h). T values are only compared
+ * and multiplied. The vectorisers see the same compare-and-select. */
+#ifndef CRELU__PORTABLE_BARRIER /* once per file, though included per dtype */
+/* With x87 arithmetic GCC may notice that these bits are a float it could
+ * load and store with fld/fstp instead, which quiets a signalling NaN; an
+ * empty asm that claims to change them hides that. Only there: elsewhere it
+ * would stop vectorisation. (reference_element.h has the same.) */
+#if defined(__i386__) && !defined(__SSE2_MATH__) && (defined(__GNUC__) || defined(__clang__))
+#define CRELU__PORTABLE_BARRIER(bits) __asm__("" : "+r"(bits))
+#else
+#define CRELU__PORTABLE_BARRIER(bits) ((void)0)
+#endif
+#endif
+
+static CRELU__ALWAYS_INLINE U SFX(portable_load)(const T *p) {
+    U bits;
+    memcpy(&bits, p, sizeof bits);
+    CRELU__PORTABLE_BARRIER(bits);
+    return bits;
+}
+
+static CRELU__ALWAYS_INLINE void SFX(portable_store)(T *p, U bits) {
+    memcpy(p, &bits, sizeof bits);
+}
+
+static CRELU__ALWAYS_INLINE T SFX(portable_value)(U bits) {
+    T value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static CRELU__ALWAYS_INLINE U SFX(portable_bits)(T value) {
+    U bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+/* The "forward y" column, branch-free, on x's bits. */
+static CRELU__ALWAYS_INLINE U SFX(portable_forward_one)(crelu__variant variant, U xbits, T slope,
                                                         T cap) {
+    const T x = SFX(portable_value)(xbits);
     if (variant == CRELU__LEAKY) {
-        return x > 0 ? x : x * slope;
+        return x > 0 ? xbits : SFX(portable_bits)(x * slope);
     }
-    T low = x < 0 ? (T)0 : x; /* max(x, 0): NaN and -0.0 pass */
+    const U low = x < 0 ? (U)0 : xbits; /* max(x, 0): NaN and -0.0 pass */
     if (variant == CRELU__CLIPPED) {
-        return cap < low ? cap : low; /* min(low, cap): NaN passes */
+        /* min(low, cap): cap > 0, so cap < x only where low is x; NaN passes */
+        return cap < x ? SFX(portable_bits)(cap) : low;
     }
     return low;
 }
@@ -48,15 +90,16 @@ static CRELU__ALWAYS_INLINE T SFX(portable_pick)(unsigned bit, T a, T b) {
     return result;
 }
 
-/* The backward columns, given the bit: PyTorch's ReLU and clipped rows select
- * (blocked gives +0); every other row multiplies dy by gain_pass (1) or
- * gain_block (slope, or 0). */
-static CRELU__ALWAYS_INLINE T SFX(portable_backward_one)(int selects, unsigned passes, T dy,
+/* The backward columns, given the bit, on dy's bits: PyTorch's ReLU and
+ * clipped rows select (blocked gives +0); every other row multiplies dy by
+ * gain_pass (1) or gain_block (slope, or 0). */
+static CRELU__ALWAYS_INLINE U SFX(portable_backward_one)(int selects, unsigned passes, U dybits,
                                                          T gain_pass, T gain_block) {
     if (selects) {
-        return SFX(portable_pick)(passes, dy, (T)0);
+        return dybits & ((U)0 - (U)passes);
     }
-    return dy * SFX(portable_pick)(passes, gain_pass, gain_block);
+    const T dy = SFX(portable_value)(dybits);
+    return SFX(portable_bits)(dy * SFX(portable_pick)(passes, gain_pass, gain_block));
 }
 
 /* Everything the loops need, converted to T once per call. */
@@ -83,7 +126,8 @@ static CRELU__ALWAYS_INLINE void SFX(portable_forward_loop)(crelu__variant varia
                                                            const SFX(portable_params) * p,
                                                            const T *x, T *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        y[i] = SFX(portable_forward_one)(variant, x[i], p->slope, p->cap);
+        SFX(portable_store)(y + i, SFX(portable_forward_one)(variant, SFX(portable_load)(x + i),
+                                                             p->slope, p->cap));
     }
 }
 
@@ -109,9 +153,10 @@ static CRELU__ALWAYS_INLINE unsigned char SFX(portable_forward_mask_byte)(
     unsigned count) {
     unsigned bits = 0;
     for (unsigned k = 0; k < count; k++) {
-        T xk = x[k];
-        bits |= (unsigned)SFX(portable_passes)(variant, pytorch, xk, p->cap) << k;
-        y[k] = SFX(portable_forward_one)(variant, xk, p->slope, p->cap);
+        const U xk = SFX(portable_load)(x + k);
+        bits |= (unsigned)SFX(portable_passes)(variant, pytorch, SFX(portable_value)(xk), p->cap)
+                << k;
+        SFX(portable_store)(y + k, SFX(portable_forward_one)(variant, xk, p->slope, p->cap));
     }
     return (unsigned char)bits;
 }
@@ -148,7 +193,9 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_x_loop)(crelu__variant va
     const int selects = pytorch && variant != CRELU__LEAKY;
     for (size_t i = 0; i < n; i++) {
         unsigned passes = (unsigned)SFX(portable_passes)(variant, pytorch, x[i], p->cap);
-        dx[i] = SFX(portable_backward_one)(selects, passes, dy[i], p->gain_pass, p->gain_block);
+        SFX(portable_store)(dx + i, SFX(portable_backward_one)(selects, passes,
+                                                               SFX(portable_load)(dy + i),
+                                                               p->gain_pass, p->gain_block));
     }
 }
 
@@ -166,8 +213,9 @@ static CRELU__ALWAYS_INLINE void SFX(portable_backward_mask_byte)(
     int selects, const SFX(portable_params) * p, unsigned bits, const T *dy, T *dx,
     unsigned count) {
     for (unsigned k = 0; k < count; k++) {
-        dx[k] = SFX(portable_backward_one)(selects, (bits >> k) & 1u, dy[k], p->gain_pass,
-                                           p->gain_block);
+        SFX(portable_store)(dx + k, SFX(portable_backward_one)(selects, (bits >> k) & 1u,
+                                                               SFX(portable_load)(dy + k),
+                                                               p->gain_pass, p->gain_block));
     }
 }
 

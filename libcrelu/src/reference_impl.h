@@ -11,7 +11,7 @@ static void SFX(reference_forward)(const crelu__op *op, const T *x, T *y, T *sav
         memcpy(saved, x, n * sizeof *x); /* first: y may be x */
     }
     for (size_t i = 0; i < n; i++) {
-        y[i] = SFX(reference_forward_one)(op, x[i]);
+        SFX(reference_forward_one)(op, x + i, y + i);
     }
 }
 
@@ -19,14 +19,15 @@ static void SFX(reference_forward_mask)(const crelu__op *op, const T *x, T *y,
                                         unsigned char *mask, size_t n, int stream) {
     (void)stream;
     for (size_t i = 0; i < n; i++) {
-        T xi = x[i];
         if (i % 8 == 0) {
             mask[i / 8] = 0;
         }
-        if (SFX(reference_passes)(op, xi)) {
+        /* Compared as a value made from x's bits, not as a float loaded from
+         * x: reference_element.h says why. Before y[i]: y may be x. */
+        if (SFX(reference_passes)(op, SFX(reference_value)(SFX(reference_load_bits)(x + i)))) {
             mask[i / 8] = (unsigned char)(mask[i / 8] | (1u << (i % 8)));
         }
-        y[i] = SFX(reference_forward_one)(op, xi);
+        SFX(reference_forward_one)(op, x + i, y + i);
     }
 }
 
@@ -34,7 +35,7 @@ static void SFX(reference_backward_x)(const crelu__op *op, const T *x, const T *
                                       size_t n, int stream) {
     (void)stream;
     for (size_t i = 0; i < n; i++) {
-        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
+        SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy + i, dx + i);
     }
 }
 
@@ -43,6 +44,6 @@ static void SFX(reference_backward_mask)(const crelu__op *op, const unsigned cha
     (void)stream;
     for (size_t i = 0; i < n; i++) {
         int passes = (mask[i / 8] >> (i % 8)) & 1;
-        dx[i] = SFX(reference_backward_one)(op, passes, dy[i]);
+        SFX(reference_backward_one)(op, passes, dy + i, dx + i);
     }
 }

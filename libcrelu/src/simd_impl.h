@@ -130,11 +130,10 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_loop)(crelu__variant variant, 
 static void SFX(simd_forward_scalar)(const crelu__op *op, const T *x, T *y, T *saved,
                                      size_t first, size_t last) {
     for (size_t i = first; i < last; i++) {
-        const T xi = x[i];
         if (saved != NULL) {
-            saved[i] = xi;
+            memcpy(saved + i, x + i, sizeof *x); /* bytes: see reference_element.h */
         }
-        y[i] = SFX(reference_forward_one)(op, xi);
+        SFX(reference_forward_one)(op, x + i, y + i);
     }
 }
 
@@ -266,9 +265,8 @@ static void SFX(simd_forward_mask_head)(const crelu__op *op, const T *x, T *y,
                                         unsigned char *mask, size_t head) {
     uint64_t bits = 0;
     for (size_t k = 0; k < head; k++) {
-        const T xk = x[k];
-        bits |= (uint64_t)(SFX(reference_passes)(op, xk) != 0) << k;
-        y[k] = SFX(reference_forward_one)(op, xk);
+        bits |= (uint64_t)(SFX(reference_passes)(op, x[k]) != 0) << k;
+        SFX(reference_forward_one)(op, x + k, y + k);
     }
     for (size_t b = 0; b < (head + 7) / 8; b++) {
         mask[b] = (unsigned char)(bits >> (8 * b));
@@ -291,9 +289,8 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
         V_STOREU(y + begin + k, SFX(simd_forward_one)(variant, p, xv));
     }
     for (; k < count; k++) {
-        const T xi = x[begin + k];
-        bits |= (uint64_t)(SFX(reference_passes)(op, xi) != 0) << k;
-        y[begin + k] = SFX(reference_forward_one)(op, xi);
+        bits |= (uint64_t)(SFX(reference_passes)(op, x[begin + k]) != 0) << k;
+        SFX(reference_forward_one)(op, x + begin + k, y + begin + k);
     }
     SFX(simd_put_some_bits)(mask, begin, (unsigned)(begin % 8), bits, count);
 }
@@ -339,7 +336,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_loop)(crelu__variant varian
 static void SFX(simd_backward_x_scalar)(const crelu__op *op, const T *x, const T *dy, T *dx,
                                         size_t first, size_t last) {
     for (size_t i = first; i < last; i++) {
-        dx[i] = SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy[i]);
+        SFX(reference_backward_one)(op, SFX(reference_passes)(op, x[i]), dy + i, dx + i);
     }
 }
 
@@ -384,7 +381,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
 static void SFX(simd_backward_mask_head)(const crelu__op *op, const unsigned char *mask,
                                          const T *dy, T *dx, size_t head) {
     for (size_t k = 0; k < head; k++) {
-        dx[k] = SFX(reference_backward_one)(op, (mask[k / 8] >> (k % 8)) & 1, dy[k]);
+        SFX(reference_backward_one)(op, (mask[k / 8] >> (k % 8)) & 1, dy + k, dx + k);
     }
 }
 
@@ -402,7 +399,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_part)(
         V_STOREU(dx + begin + k, SFX(simd_backward_one)(selects, p, passes, V_LOADU(dy + begin + k)));
     }
     for (; k < count; k++) {
-        dx[begin + k] = SFX(reference_backward_one)(op, (int)((bits >> k) & 1u), dy[begin + k]);
+        SFX(reference_backward_one)(op, (int)((bits >> k) & 1u), dy + begin + k, dx + begin + k);
     }
 }
 

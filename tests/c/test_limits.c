@@ -20,13 +20,20 @@ enum { N = 256, MARK = 0xEE };
 /* Counts that must be refused for elements of `size` bytes: n * size
  * wraps (the first such n, and the largest), or fits in size_t but is more
  * than PTRDIFF_MAX, the most one object can hold (the largest n whose bytes
- * fit, and the first one over PTRDIFF_MAX). */
-static size_t overflowing_counts(size_t size, size_t out[4]) {
+ * fit, and the first one over PTRDIFF_MAX). And counts whose byte count
+ * wraps to a small one, N or N / 2 elements' worth, exactly what the test's
+ * buffers hold: a check made on the wrapped bytes would let them through.
+ * With a 32-bit size_t (i386) these are counts from 2^29 up, with a 64-bit
+ * one from 2^61: every expression here is size_t arithmetic. */
+enum { OVERFLOWING_COUNTS = 6 };
+static size_t overflowing_counts(size_t size, size_t out[OVERFLOWING_COUNTS]) {
     out[0] = SIZE_MAX / size + 1;
     out[1] = SIZE_MAX;
     out[2] = SIZE_MAX / size;
     out[3] = (size_t)PTRDIFF_MAX / size + 1;
-    return 4;
+    out[4] = SIZE_MAX / size + 1 + N;     /* n * size wraps to N * size */
+    out[5] = SIZE_MAX / size + 1 + N / 2; /* ... and to N / 2 * size */
+    return OVERFLOWING_COUNTS;
 }
 
 static void assert_marked(const void *buf, size_t bytes, const char *what, size_t n) {
@@ -113,8 +120,9 @@ static void every_function_refuses(const dtype_api *t, size_t n, const char *why
 }
 
 static void counts_too_big(const dtype_api *t) {
-    size_t counts[4];
+    size_t counts[OVERFLOWING_COUNTS];
     const size_t k = overflowing_counts(t->size, counts);
+    cr_assert_eq(counts[4] * t->size, N * t->size, "the count chosen to wrap does not");
     for (size_t i = 0; i < k; i++) {
         every_function_refuses(t, counts[i], "n too big");
     }

@@ -372,7 +372,7 @@ static size_t take_huge_n(input *in, size_t size) {
     switch (take8(in) % 6) {
     case 0: return wraps + 1;
     case 1: return SIZE_MAX;
-    case 2: return wraps + 1 + take(in, 4);
+    case 2: return wraps + 1 + (size_t)(take(in, 4) % (SIZE_MAX - wraps)); /* no wrap past SIZE_MAX on 32 bits */
     case 3: return no_object - take(in, 2);
     case 4: return no_object + 1 + take(in, 2);
     default: return wraps - take(in, 2);
@@ -517,6 +517,20 @@ static void snapshot(layout *l) {
 }
 
 /* The whole arena, guards and inputs included, must equal `want`. */
+/* An element's bit pattern as a number, on any byte order (a float's four
+ * bytes copied into a uint64_t would be its top half on a big-endian
+ * machine). */
+static uint64_t element_bits(const unsigned char *p, size_t size) {
+    if (size == sizeof(uint32_t)) {
+        uint32_t bits;
+        memcpy(&bits, p, sizeof bits);
+        return bits;
+    }
+    uint64_t bits;
+    memcpy(&bits, p, sizeof bits);
+    return bits;
+}
+
 static void check_arena(const layout *l, long out_pos, size_t n) {
     const size_t bytes = l->elements * l->size;
     if (memcmp(l->arena, l->want, bytes) == 0) {
@@ -528,10 +542,9 @@ static void check_arena(const layout *l, long out_pos, size_t n) {
     }
     const size_t element = at / l->size;
     const long rel = (long)element - out_pos;
-    uint64_t got = 0, want = 0, was = 0;
-    memcpy(&got, l->arena + element * l->size, l->size);
-    memcpy(&want, l->want + element * l->size, l->size);
-    memcpy(&was, l->before + element * l->size, l->size);
+    const uint64_t got = element_bits(l->arena + element * l->size, l->size);
+    const uint64_t want = element_bits(l->want + element * l->size, l->size);
+    const uint64_t was = element_bits(l->before + element * l->size, l->size);
     fail("element %ld of the output (n %zu, size %zu, output at %ld, positions %ld %ld %ld) "
          "holds 0x%llx, expected 0x%llx (0x%llx before the call)%s",
          rel, n, l->size, out_pos, l->pos[0], l->pos[1], l->pos[2], (unsigned long long)got,
