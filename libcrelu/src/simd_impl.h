@@ -24,6 +24,14 @@
 
 #include "reference_element.h"
 
+/* Mask words go to and from memory as uint64_t (simd_put_bits,
+ * simd_get_bits), byte k holding bits 8k..8k+7: little-endian only. The
+ * explicit-SIMD tables exist for x86 and arm64; a big-endian target gets the
+ * portable table, whose mask is written byte by byte. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "simd_impl.h assumes a little-endian machine (mask words)"
+#endif
+
 /* A mask word covers 64 elements: 64 / LANES vectors. */
 #define SIMD_BLOCK 64
 
