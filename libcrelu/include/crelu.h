@@ -67,6 +67,13 @@
  * The saved mask (CRELU_SAVE_MASK) is private to the context and never seen
  * by the caller; for the record, bit i of it is bit i % 8 of byte i / 8 on
  * every machine, whatever its byte order.
+ *
+ * Flush-to-zero: the bits above assume it is off (AArch64's FPCR.FZ, x86's
+ * MXCSR FTZ and DAZ), as it is when a C program starts. A process that turns
+ * it on still gets those bits for every value that is not subnormal and
+ * whose products (leaky's x * a; backward's dy * 1 and dy * a) are not: a
+ * subnormal input may then be taken for a zero of its sign, and a subnormal
+ * product may come out as one, on whatever kernels run.
  */
 #ifndef CRELU_H
 #define CRELU_H
@@ -157,10 +164,11 @@ CRELU_API const char *crelu_version_string(void);
 
 /*! crelu_isa_name() :
  *  @return the instruction set the kernels run on, a static string: "avx512",
- *  "avx2", "sse2", "portable" (compiler-vectorised C) or "scalar". Chosen once,
- *  on first use, as the best this CPU supports; the environment variable
- *  CRELU_ISA, read at that moment, can lower the choice to one of these names
- *  (never raise it). Every choice gives bit-identical results.
+ *  "avx2", "sse2" (x86), "neon" (AArch64), "portable" (compiler-vectorised C)
+ *  or "scalar". Chosen once, on first use, as the best this CPU supports; the
+ *  environment variable CRELU_ISA, read at that moment, can lower the choice
+ *  to one of these names (never raise it). Every choice gives bit-identical
+ *  results.
  *  Thread-safe. */
 CRELU_API const char *crelu_isa_name(void);
 

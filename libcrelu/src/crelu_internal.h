@@ -143,6 +143,12 @@ extern const crelu__kernels crelu__kernels_avx2;
 extern const crelu__kernels crelu__kernels_avx512;
 #endif
 
+#if defined(__aarch64__)
+#define CRELU__NEON 1
+/* Explicit SIMD for AArch64, where NEON is baseline: always supported. */
+extern const crelu__kernels crelu__kernels_neon;
+#endif
+
 /* Every table compiled into this build, best first, ending with NULL. The
  * tests walk it; the picker takes the first one supported and allowed. */
 extern const crelu__kernels *const crelu__kernel_tables[];

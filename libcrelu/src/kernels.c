@@ -13,6 +13,9 @@ const crelu__kernels *const crelu__kernel_tables[] = {
     &crelu__kernels_avx2,
     &crelu__kernels_sse2,
 #endif
+#ifdef CRELU__NEON
+    &crelu__kernels_neon,
+#endif
     &crelu__kernels_portable,
     &crelu__kernels_reference, /* named "scalar" */
     NULL,

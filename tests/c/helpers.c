@@ -226,6 +226,8 @@ void assert_runs_on_crelu_isa(void) {
     runnable = runnable || strcmp(wanted, "sse2") == 0 ||
                (strcmp(wanted, "avx2") == 0 && __builtin_cpu_supports("avx2")) ||
                (strcmp(wanted, "avx512") == 0 && __builtin_cpu_supports("avx512f"));
+#elif defined(__aarch64__)
+    runnable = runnable || strcmp(wanted, "neon") == 0;
 #endif
     if (runnable) {
         cr_assert_str_eq(crelu_isa_name(), wanted);

@@ -602,7 +602,7 @@ static void check_strerror(void) {
 
 static void check_isa_name(void) {
     const char *isa = call_string("crelu_isa_name", NULL);
-    const char *const documented[] = {"avx512", "avx2", "sse2", "portable", "scalar"};
+    const char *const documented[] = {"avx512", "avx2", "sse2", "neon", "portable", "scalar"};
     int found = 0;
     for (size_t i = 0; isa != NULL && i < sizeof documented / sizeof documented[0]; i++) {
         found |= strcmp(isa, documented[i]) == 0;
