@@ -69,20 +69,30 @@ function nodeHeaders() {
 // Per-file flags, as libcrelu/CMakeLists.txt sets them: each AVX table is
 // entered only after a runtime check of the CPU, so only its file gets the
 // ISA flag; the portable kernels never read floating-point flags.
+// On 32-bit x86 the SSE tables also round their scalar heads and tails in
+// SSE registers, never on the x87. Each ISA's table is built only for its
+// architecture.
 const x86 = ['x64', 'ia32'].includes(process.arch);
+const sseMath = process.arch === 'ia32' ? ['-mfpmath=sse'] : [];
 const fileFlags = {
-  'kernels_avx2.c': ['-mavx2'],
-  'kernels_avx512.c': ['-mavx512f'],
+  'kernels_sse2.c': process.arch === 'ia32' ? ['-msse2', ...sseMath] : [],
+  'kernels_avx2.c': ['-mavx2', ...sseMath],
+  'kernels_avx512.c': ['-mavx512f', ...sseMath],
   'portable.c': ['-fno-trapping-math'],
 };
-const x86Only = new Set(['kernels_sse2.c', 'kernels_avx2.c', 'kernels_avx512.c']);
+const builtOn = {
+  'kernels_sse2.c': x86,
+  'kernels_avx2.c': x86,
+  'kernels_avx512.c': x86,
+  'kernels_neon.c': process.arch === 'arm64',
+};
 
 function compileJobs(compiler, library) {
   const common = ['-std=c11', '-O3', '-DNDEBUG', '-fPIC', '-fvisibility=hidden', '-pthread'];
   const extra = (process.env.CFLAGS || '').split(/\s+/).filter(Boolean);
   const jobs = [];
   const librarySources = fs.readdirSync(path.join(library, 'src'))
-    .filter((name) => name.endsWith('.c') && (x86 || !x86Only.has(name))).sort();
+    .filter((name) => name.endsWith('.c') && builtOn[name] !== false).sort();
   for (const name of librarySources) {
     jobs.push([compiler, [...common, ...(fileFlags[name] || []),
       '-I', path.join(library, 'include'), '-I', path.join(library, 'src'), ...extra,
