@@ -79,4 +79,4 @@ export function relu<T extends Input>(x: T, out?: Output<T>): Output<T>;
 export const version: string;
 
 /** The instruction set libcrelu's kernels run on (see CRELU_ISA in crelu.h). */
-export const isa: 'avx512' | 'avx2' | 'sse2' | 'portable' | 'scalar';
+export const isa: 'avx512' | 'avx2' | 'sse2' | 'neon' | 'portable' | 'scalar';

@@ -155,7 +155,8 @@ describe("the module", function()
   end)
 
   it("reports the instruction set the kernels run on", function()
-    local known = {avx512 = true, avx2 = true, sse2 = true, portable = true, scalar = true}
+    local known = {avx512 = true, avx2 = true, sse2 = true, neon = true, portable = true,
+                   scalar = true}
     assert.is_true(known[crelu.isa] == true, tostring(crelu.isa))
   end)
 

@@ -8,7 +8,7 @@ const crelu = require('crelu');
 
 test('exports ReLU, relu, version and isa', () => {
   assert.deepEqual(Object.keys(crelu).sort(), ['ReLU', 'isa', 'relu', 'version']);
-  assert.ok(['avx512', 'avx2', 'sse2', 'portable', 'scalar'].includes(crelu.isa), crelu.isa);
+  assert.ok(['avx512', 'avx2', 'sse2', 'neon', 'portable', 'scalar'].includes(crelu.isa), crelu.isa);
   assert.equal(typeof crelu.ReLU, 'function');
   assert.equal(typeof crelu.relu, 'function');
   assert.match(crelu.version, /^\d+\.\d+\.\d+$/);

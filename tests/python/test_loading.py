@@ -119,7 +119,7 @@ def test_version_is_the_headers():
 
 
 def test_isa_names_a_kernel_table_and_follows_crelu_isa():
-    assert crelu.isa() in {"avx512", "avx2", "sse2", "portable", "scalar"}
+    assert crelu.isa() in {"avx512", "avx2", "sse2", "neon", "portable", "scalar"}
     # The choice is made once per process: a fresh interpreter sees CRELU_ISA.
     env = dict(os.environ, CRELU_ISA="scalar")
     out = subprocess.run([sys.executable, "-c", "import crelu; print(crelu.isa())"],

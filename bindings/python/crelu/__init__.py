@@ -45,8 +45,8 @@ def library_path() -> str:
 
 
 def isa() -> str:
-    """The instruction set the kernels run on: "avx512", "avx2", "sse2",
-    "portable" or "scalar" (see CRELU_ISA in crelu.h)."""
+    """The instruction set the kernels run on: "avx512", "avx2", "sse2"
+    (x86), "neon" (arm64), "portable" or "scalar" (see CRELU_ISA in crelu.h)."""
     return str(_LIB.crelu_isa_name().decode("ascii"))
 
 
