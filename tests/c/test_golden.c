@@ -206,14 +206,15 @@ static void sub_mask(const record *r, size_t from, size_t n, unsigned char *out)
     memset(out, 0, crelu__mask_bytes(n));
     for (size_t i = 0; i < n; i++) {
         const size_t j = from + i;
-        out[i / 8] = (unsigned char)(out[i / 8] | (((r->mask[j / 8] >> (j % 8)) & 1u) << (i % 8)));
+        out[i / 8] = (unsigned char)(out[i / 8] | ((((unsigned)r->mask[j / 8] >> (j % 8)) & 1u) << (i % 8)));
     }
 }
 
 static void compare_mask(tally *t, const record *r, const char *what, const unsigned char *got,
                          const unsigned char *want, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        const unsigned a = (got[i / 8] >> (i % 8)) & 1u, b = (want[i / 8] >> (i % 8)) & 1u;
+        const unsigned a = ((unsigned)got[i / 8] >> (i % 8)) & 1u;
+        const unsigned b = ((unsigned)want[i / 8] >> (i % 8)) & 1u;
         if (a != b) {
             if (t->elements++ == 0) {
                 fprintf(stderr, "golden: %s, %s: mask bit %zu is %u, expected %u\n", r->name,
