@@ -25,13 +25,13 @@ typedef struct call {
     void *dx;
 } call;
 
-/* Element `begin` of an array of the call's dtype; NULL stays NULL. */
+/* Element `begin` of an array of the call's dtype. */
 static const void *from(const call *c, const void *array, size_t begin) {
-    return array == NULL ? NULL : (const char *)array + begin * c->element_bytes;
+    return (const char *)array + begin * c->element_bytes;
 }
 
 static void *from_mut(const call *c, void *array, size_t begin) {
-    return array == NULL ? NULL : (char *)array + begin * c->element_bytes;
+    return (char *)array + begin * c->element_bytes;
 }
 
 static void forward_piece(void *arg, size_t begin, size_t end) {
@@ -41,8 +41,10 @@ static void forward_piece(void *arg, size_t begin, size_t end) {
         c->kernels->forward_mask(&c->op, from(c, c->x, begin), from_mut(c, c->y, begin),
                                  c->mask_out + begin / 8, n, c->stream);
     } else {
-        c->kernels->forward(&c->op, from(c, c->x, begin), from_mut(c, c->y, begin),
-                            from_mut(c, c->saved, begin), n, c->stream);
+        /* saved is NULL when forward keeps no copy of x. */
+        void *saved = c->saved == NULL ? NULL : from_mut(c, c->saved, begin);
+        c->kernels->forward(&c->op, from(c, c->x, begin), from_mut(c, c->y, begin), saved, n,
+                            c->stream);
     }
 }
 
