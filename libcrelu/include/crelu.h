@@ -5,7 +5,7 @@
  * This is the one public header. Everything a caller may rely on is declared
  * here; everything else is private and may change in any release.
  *
- * The library computes, for float32 and float64 arrays,
+ * The library computes, for float32, float64, bfloat16 and float16 arrays,
  *
  *     forward:   y  = relu(x)              (plain, leaky or clipped ReLU)
  *     backward:  dx = relu'(x) * dy        (from a context that remembered x)
@@ -64,6 +64,29 @@
  * rounded once (Java's strictfp technique). The kernels put the caller's
  * x87 control word back before they return.
  *
+ * bfloat16 and float16 (version 1.1) travel as their bit patterns, in
+ * uint16_t arrays: bfloat16 is float32's top 16 bits, float16 is IEEE
+ * binary16. Their rule is the float32 table above, on x widened to float32
+ * (exactly) with the slope and cap as float32, and the result narrowed to
+ * the 16-bit format once, round-to-nearest-even (subnormals kept, overflow
+ * to infinity), except where a row selects dy:
+ *
+ * | dtype    | narrowing a NaN             | ReLU/clipped PYTORCH backward |
+ * |----------|-----------------------------|-------------------------------|
+ * | bfloat16 | 0xffff, every NaN           | dy's bits, NaN included       |
+ * | float16  | sign and top 10 payload bits| dy's bits, NaN included       |
+ *
+ * So a bfloat16 forward maps every NaN x to 0xffff, and every bfloat16
+ * product that is a NaN comes out 0xffff: what PyTorch 1.13's vectorized
+ * CPU body gives (torch.relu, leaky_relu, hardtanh and their backward),
+ * also where its scalar tail differs. A float16 forward passes NaN x
+ * unchanged (the select of the seed's class on float16 arrays, which
+ * narrowing an exactly widened value reproduces), and arithmetic quiets a
+ * signalling NaN as float32 does (what NumPy's float16 arithmetic and F16C
+ * give). The cs231n rule's dy * 0 at dy = +-inf is the machine's default
+ * NaN narrowed: 0xffff in bfloat16 everywhere; in float16 0xfe00 on x86,
+ * 0x7e00 on arm64 and s390x.
+ *
  * The saved mask (CRELU_SAVE_MASK) is private to the context and never seen
  * by the caller; for the record, bit i of it is bit i % 8 of byte i / 8 on
  * every machine, whatever its byte order.
@@ -79,6 +102,7 @@
 #define CRELU_H
 
 #include <stddef.h> /* size_t */
+#include <stdint.h> /* uint16_t: bfloat16 and float16 elements */
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,7 +112,7 @@ extern "C" {
  * Version. Defined once, here; the build reads it from this header.
  * ------------------------------------------------------------------------- */
 #define CRELU_VERSION_MAJOR 1
-#define CRELU_VERSION_MINOR 0
+#define CRELU_VERSION_MINOR 1
 #define CRELU_VERSION_PATCH 0
 
 #define CRELU_VERSION_NUMBER \
@@ -231,8 +255,8 @@ CRELU_API size_t crelu_sizeof_ctx(const crelu_ctx *ctx);
 
 /*! crelu_set_save() :
  *  Chooses what forward keeps for backward: CRELU_SAVE_X or CRELU_SAVE_MASK.
- *  Both give bit-identical backward results; the mask is 32x (float32) or
- *  64x (float64) smaller.
+ *  Both give bit-identical backward results; the mask is 16x (bfloat16,
+ *  float16), 32x (float32) or 64x (float64) smaller.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `save` is not one of the two.
  *  One thread at a time per context. */
@@ -247,7 +271,8 @@ CRELU_API int crelu_set_grad_rule(crelu_ctx *ctx, int rule);
 
 /*! crelu_set_negative_slope() :
  *  Sets the leaky slope `a`: 0 (or -0.0) means plain ReLU, any other finite
- *  value selects leaky ReLU. Converted to float for float32 data, as PyTorch does.
+ *  value selects leaky ReLU. Converted to float for float32, bfloat16 and
+ *  float16 data, as PyTorch does.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL, `slope` is NaN or infinite,
  *                                      or `slope` != 0 while a cap is set.
@@ -256,7 +281,8 @@ CRELU_API int crelu_set_negative_slope(crelu_ctx *ctx, double slope);
 
 /*! crelu_set_max_value() :
  *  Sets the cap `c`: INFINITY means no cap, any other value > 0 selects
- *  clipped ReLU (c = 6 is ReLU6). Converted to float for float32 data.
+ *  clipped ReLU (c = 6 is ReLU6). Converted to float for float32, bfloat16
+ *  and float16 data.
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL, `max_value` is NaN or <= 0,
  *                                      or a finite cap while the slope is != 0.
@@ -280,7 +306,7 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  One thread at a time per context. */
 CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
 
-/*! crelu_forward_f32() / crelu_forward_f64() :
+/*! crelu_forward_f32() / crelu_forward_f64() / _bf16() / _f16() :
  *  y[i] = relu(x[i]) for i < n, with the context's current options, and saves
  *  what backward needs (a copy of x, or the mask) inside the context; the
  *  context never keeps `x` or `y` past the call. Buffers are reused: a forward
@@ -304,8 +330,11 @@ CRELU_API int crelu_set_num_threads(crelu_ctx *ctx, int num_threads);
  *  One thread at a time per context. */
 CRELU_API int crelu_forward_f32(crelu_ctx *ctx, const float *x, float *y, size_t n);
 CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size_t n);
+/* Since 1.1: elements are bfloat16 or float16 bit patterns (see the top). */
+CRELU_API int crelu_forward_bf16(crelu_ctx *ctx, const uint16_t *x, uint16_t *y, size_t n);
+CRELU_API int crelu_forward_f16(crelu_ctx *ctx, const uint16_t *x, uint16_t *y, size_t n);
 
-/*! crelu_backward_f32() / crelu_backward_f64() :
+/*! crelu_backward_f32() / crelu_backward_f64() / _bf16() / _f16() :
  *  dx[i] = relu'(x[i]) * dy[i] for the x of the last successful forward, with
  *  that forward's options. May be called any number of times until the next
  *  forward; it does not change the context.
@@ -319,7 +348,8 @@ CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size
  *                                      PTRDIFF_MAX, or past the address space's end.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `dy` and `dx` overlap without being equal.
  *  @retval CRELU_ERR_NO_FORWARD        no forward has succeeded on this context.
- *  @retval CRELU_ERR_DTYPE_MISMATCH    the last forward was of the other dtype.
+ *  @retval CRELU_ERR_DTYPE_MISMATCH    the last forward was of another dtype
+ *                                      (bfloat16 and float16 are two dtypes).
  *  @retval CRELU_ERR_SIZE_MISMATCH     `n` differs from the last forward's, 0
  *                                      included: an empty gradient after a
  *                                      non-empty forward is an error, not an
@@ -329,6 +359,8 @@ CRELU_API int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size
  *  One thread at a time per context. */
 CRELU_API int crelu_backward_f32(crelu_ctx *ctx, const float *dy, float *dx, size_t n);
 CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, size_t n);
+CRELU_API int crelu_backward_bf16(crelu_ctx *ctx, const uint16_t *dy, uint16_t *dx, size_t n);
+CRELU_API int crelu_backward_f16(crelu_ctx *ctx, const uint16_t *dy, uint16_t *dx, size_t n);
 
 /* ---------------------------------------------------------------------------
  * Stateless functions: plain ReLU with the default options (CRELU_GRAD_PYTORCH),
@@ -336,8 +368,9 @@ CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, s
  * crelu_set_num_threads). Thread-safe.
  * ------------------------------------------------------------------------- */
 
-/*! crelu_relu_f32() / crelu_relu_f64() :
- *  y[i] = x[i] < 0 ? +0 : x[i]. `y` may be exactly `x`.
+/*! crelu_relu_f32() / crelu_relu_f64() / _bf16() / _f16() :
+ *  y[i] = x[i] < 0 ? +0 : x[i] (bfloat16: a NaN x gives 0xffff). `y` may
+ *  be exactly `x`.
  *  @retval CRELU_OK                    success, or `n` is 0.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `x` or `y` is NULL, or they partially overlap.
  *  @retval CRELU_ERR_OVERFLOW          n * sizeof(element) does not fit in size_t,
@@ -345,8 +378,10 @@ CRELU_API int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, s
  *                                      PTRDIFF_MAX, or past the address space's end. */
 CRELU_API int crelu_relu_f32(const float *x, float *y, size_t n);
 CRELU_API int crelu_relu_f64(const double *x, double *y, size_t n);
+CRELU_API int crelu_relu_bf16(const uint16_t *x, uint16_t *y, size_t n);
+CRELU_API int crelu_relu_f16(const uint16_t *x, uint16_t *y, size_t n);
 
-/*! crelu_relu_backward_f32() / crelu_relu_backward_f64() :
+/*! crelu_relu_backward_f32() / crelu_relu_backward_f64() / _bf16() / _f16() :
  *  dx[i] = x[i] <= 0 ? +0 : dy[i] (PyTorch's rule). `dx` may be exactly `dy`
  *  or exactly `x`; partial overlap with either is an error.
  *  @retval CRELU_OK                    success, or `n` is 0.
@@ -357,6 +392,10 @@ CRELU_API int crelu_relu_f64(const double *x, double *y, size_t n);
  *                                      PTRDIFF_MAX, or past the address space's end. */
 CRELU_API int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 CRELU_API int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n);
+CRELU_API int crelu_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
+                                       size_t n);
+CRELU_API int crelu_relu_backward_f16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
+                                      size_t n);
 
 #ifdef __cplusplus
 }

@@ -133,7 +133,7 @@ int crelu_set_num_threads(crelu_ctx *ctx, int num_threads) {
     return CRELU_OK;
 }
 
-/* ---- forward and backward, shared by both dtypes ---- */
+/* ---- forward and backward, shared by every dtype ---- */
 
 /* Makes the buffer hold at least `bytes`. On failure the old buffer, and so
  * the previous forward's state, is untouched. */
@@ -225,10 +225,26 @@ int crelu_forward_f64(crelu_ctx *ctx, const double *x, double *y, size_t n) {
     return forward(ctx, CRELU__F64, x, y, n);
 }
 
+int crelu_forward_bf16(crelu_ctx *ctx, const uint16_t *x, uint16_t *y, size_t n) {
+    return forward(ctx, CRELU__BF16, x, y, n);
+}
+
+int crelu_forward_f16(crelu_ctx *ctx, const uint16_t *x, uint16_t *y, size_t n) {
+    return forward(ctx, CRELU__F16, x, y, n);
+}
+
 int crelu_backward_f32(crelu_ctx *ctx, const float *dy, float *dx, size_t n) {
     return backward(ctx, CRELU__F32, dy, dx, n);
 }
 
 int crelu_backward_f64(crelu_ctx *ctx, const double *dy, double *dx, size_t n) {
     return backward(ctx, CRELU__F64, dy, dx, n);
+}
+
+int crelu_backward_bf16(crelu_ctx *ctx, const uint16_t *dy, uint16_t *dx, size_t n) {
+    return backward(ctx, CRELU__BF16, dy, dx, n);
+}
+
+int crelu_backward_f16(crelu_ctx *ctx, const uint16_t *dy, uint16_t *dx, size_t n) {
+    return backward(ctx, CRELU__F16, dy, dx, n);
 }

@@ -29,13 +29,17 @@ typedef enum crelu__dtype {
     CRELU__NO_DTYPE = 0, /* no forward has succeeded yet */
     CRELU__F32 = 1,
     CRELU__F64 = 2,
+    CRELU__BF16 = 3, /* bit patterns in uint16_t (half.h) */
+    CRELU__F16 = 4,
     CRELU__DTYPE_COUNT
 } crelu__dtype;
 
 /* Bytes per element, by dtype. */
 static inline size_t crelu__dtype_size(crelu__dtype dtype) {
     static const size_t sizes[CRELU__DTYPE_COUNT] = {
-        [CRELU__NO_DTYPE] = 0, [CRELU__F32] = sizeof(float), [CRELU__F64] = sizeof(double)};
+        [CRELU__NO_DTYPE] = 0,           [CRELU__F32] = sizeof(float),
+        [CRELU__F64] = sizeof(double),   [CRELU__BF16] = sizeof(uint16_t),
+        [CRELU__F16] = sizeof(uint16_t)};
     return sizes[dtype];
 }
 

@@ -65,11 +65,35 @@ static int avx512_supported(void) {
 #include "simd_impl.h"
 #include "simd_undef.h"
 
+/* bfloat16 and float16: for now the reference's loops, compiled here. */
+#define T uint16_t
+#define F32(name) avx512_##name##_f32
+#define SFX(name) avx512_##name##_bf16
+#define HALF_WIDEN crelu__bf16_widen
+#define HALF_NARROW crelu__bf16_narrow
+#include "reference_half.h"
+#include "reference_impl.h"
+#undef HALF_NARROW
+#undef HALF_WIDEN
+#undef SFX
+#define SFX(name) avx512_##name##_f16
+#define HALF_WIDEN crelu__f16_widen
+#define HALF_NARROW crelu__f16_narrow
+#include "reference_half.h"
+#include "reference_impl.h"
+#undef HALF_NARROW
+#undef HALF_WIDEN
+#undef SFX
+#undef F32
+#undef T
+
 const crelu__kernels crelu__kernels_avx512 = {
     "avx512",
     avx512_supported,
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(avx512_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(avx512_, _f64),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(avx512_reference_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(avx512_reference_, _f16),
     },
 };

@@ -24,6 +24,33 @@
 #undef U
 #undef T
 
+/* bfloat16 and float16: for now the reference's loops, compiled here. */
+#define T float
+#define SFX(name) name##_f32
+#include "reference_element.h"
+#undef SFX
+#undef T
+#define T uint16_t
+#define F32(name) name##_f32
+#define SFX(name) name##_bf16
+#define HALF_WIDEN crelu__bf16_widen
+#define HALF_NARROW crelu__bf16_narrow
+#include "reference_half.h"
+#include "reference_impl.h"
+#undef HALF_NARROW
+#undef HALF_WIDEN
+#undef SFX
+#define SFX(name) name##_f16
+#define HALF_WIDEN crelu__f16_widen
+#define HALF_NARROW crelu__f16_narrow
+#include "reference_half.h"
+#include "reference_impl.h"
+#undef HALF_NARROW
+#undef HALF_WIDEN
+#undef SFX
+#undef F32
+#undef T
+
 CRELU__X87_F64_WRAPPERS(portable_)
 
 static int portable_supported(void) {
@@ -36,5 +63,7 @@ const crelu__kernels crelu__kernels_portable = {
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(portable_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(portable_, CRELU__X87_F64_SUFFIX),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(reference_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(reference_, _f16),
     },
 };

@@ -2,6 +2,7 @@
 /* The scalar reference kernels: the semantics table of crelu.h transcribed one
  * element at a time, with plain branches, for readability over speed. Every
  * other implementation must match these bit for bit. */
+#include <stdint.h>
 #include <string.h>
 
 #include "crelu_internal.h"
@@ -9,14 +10,38 @@
 
 #define T float
 #define SFX(name) name##_f32
+#include "reference_element.h"
 #include "reference_impl.h"
 #undef SFX
 #undef T
 
 #define T double
 #define SFX(name) name##_f64
+#include "reference_element.h"
 #include "reference_impl.h"
 #undef SFX
+#undef T
+
+#define T uint16_t
+#define F32(name) name##_f32
+#define SFX(name) name##_bf16
+#define HALF_WIDEN crelu__bf16_widen
+#define HALF_NARROW crelu__bf16_narrow
+#include "reference_half.h"
+#include "reference_impl.h"
+#undef HALF_NARROW
+#undef HALF_WIDEN
+#undef SFX
+
+#define SFX(name) name##_f16
+#define HALF_WIDEN crelu__f16_widen
+#define HALF_NARROW crelu__f16_narrow
+#include "reference_half.h"
+#include "reference_impl.h"
+#undef HALF_NARROW
+#undef HALF_WIDEN
+#undef SFX
+#undef F32
 #undef T
 
 CRELU__X87_F64_WRAPPERS(reference_)
@@ -31,5 +56,7 @@ const crelu__kernels crelu__kernels_reference = {
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(reference_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(reference_, CRELU__X87_F64_SUFFIX),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(reference_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(reference_, _f16),
     },
 };

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Reference kernels for one element type. Included by reference.c once per
- * dtype with T (the element type) and SFX(name) (adds the dtype suffix). */
-
-#include "reference_element.h"
+ * dtype with T (the element type) and SFX(name) (adds the dtype suffix),
+ * after the one-element functions: reference_element.h for float32 and
+ * float64, reference_half.h for bfloat16 and float16. */
 
 static void SFX(reference_forward)(const crelu__op *op, const void *x_arg, void *y_arg,
                                    void *saved_arg, size_t n, int stream) {

@@ -59,10 +59,26 @@ int crelu_relu_f64(const double *x, double *y, size_t n) {
     return relu(CRELU__F64, x, y, n);
 }
 
+int crelu_relu_bf16(const uint16_t *x, uint16_t *y, size_t n) {
+    return relu(CRELU__BF16, x, y, n);
+}
+
+int crelu_relu_f16(const uint16_t *x, uint16_t *y, size_t n) {
+    return relu(CRELU__F16, x, y, n);
+}
+
 int crelu_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
     return relu_backward(CRELU__F32, x, dy, dx, n);
 }
 
 int crelu_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n) {
     return relu_backward(CRELU__F64, x, dy, dx, n);
+}
+
+int crelu_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uint16_t *dx, size_t n) {
+    return relu_backward(CRELU__BF16, x, dy, dx, n);
+}
+
+int crelu_relu_backward_f16(const uint16_t *x, const uint16_t *dy, uint16_t *dx, size_t n) {
+    return relu_backward(CRELU__F16, x, dy, dx, n);
 }
