@@ -5,7 +5,7 @@
 -- the field): change both with it.
 rockspec_format = "3.0"
 package = "crelu"
-version = "1.0.0-1"
+version = "1.1.0-1"
 source = {
    -- luarocks make builds the checkout it runs in; nothing is fetched.
    url = "git+file://./",
