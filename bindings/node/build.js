@@ -76,8 +76,8 @@ const x86 = ['x64', 'ia32'].includes(process.arch);
 const sseMath = process.arch === 'ia32' ? ['-mfpmath=sse'] : [];
 const fileFlags = {
   'kernels_sse2.c': process.arch === 'ia32' ? ['-msse2', ...sseMath] : [],
-  'kernels_avx2.c': ['-mavx2', ...sseMath],
-  'kernels_avx512.c': ['-mavx512f', ...sseMath],
+  'kernels_avx2.c': ['-mavx2', '-mf16c', ...sseMath],
+  'kernels_avx512.c': ['-mavx512f', '-mf16c', ...sseMath],
   'portable.c': ['-fno-trapping-math'],
 };
 const builtOn = {

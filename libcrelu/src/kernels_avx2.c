@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "half.h"
 
 static int avx2_supported(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
+    /* F16C for the float16 rows: every CPU with AVX2 has it. */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
 }
 
 #define T float
@@ -41,6 +43,7 @@ static inline __m256 avx2_lanes_f32(unsigned bits) {
     return _mm256_castsi256_ps(
         _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), lane), lane));
 }
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
@@ -72,30 +75,14 @@ static inline __m256d avx2_lanes_f64(unsigned bits) {
     return _mm256_castsi256_pd(
         _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(bits), lane), lane));
 }
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-/* bfloat16 and float16: for now the reference's loops, compiled here. */
-#define T uint16_t
-#define F32(name) avx2_##name##_f32
-#define SFX(name) avx2_##name##_bf16
-#define HALF_WIDEN crelu__bf16_widen
-#define HALF_NARROW crelu__bf16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#define SFX(name) avx2_##name##_f16
-#define HALF_WIDEN crelu__f16_widen
-#define HALF_NARROW crelu__f16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#undef F32
-#undef T
+/* bfloat16 and float16 (F16C: this file is also built with -mf16c). */
+#define HALF256_NAME(name) avx2_##name
+#include "simd_half256.h"
+#undef HALF256_NAME
 
 const crelu__kernels crelu__kernels_avx2 = {
     "avx2",
@@ -103,7 +90,7 @@ const crelu__kernels crelu__kernels_avx2 = {
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(avx2_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(avx2_, _f64),
-        [CRELU__BF16] = CRELU__DTYPE_ROW(avx2_reference_, _bf16),
-        [CRELU__F16] = CRELU__DTYPE_ROW(avx2_reference_, _f16),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(avx2_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(avx2_, _f16),
     },
 };

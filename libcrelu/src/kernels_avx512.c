@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "half.h"
 
 static int avx512_supported(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    /* F16C for the float16 rows: every CPU with AVX512F has it. */
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c");
 }
 
 #define T float
@@ -36,6 +38,7 @@ static int avx512_supported(void) {
 #define M_TO_BITS(m) ((unsigned)(m))
 #define M_FROM_BITS(bits) ((__mmask16)(bits))
 #define FENCE() _mm_sfence()
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
@@ -62,30 +65,14 @@ static int avx512_supported(void) {
 #define M_TO_BITS(m) ((unsigned)(m))
 #define M_FROM_BITS(bits) ((__mmask8)(bits))
 #define FENCE() _mm_sfence()
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-/* bfloat16 and float16: for now the reference's loops, compiled here. */
-#define T uint16_t
-#define F32(name) avx512_##name##_f32
-#define SFX(name) avx512_##name##_bf16
-#define HALF_WIDEN crelu__bf16_widen
-#define HALF_NARROW crelu__bf16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#define SFX(name) avx512_##name##_f16
-#define HALF_WIDEN crelu__f16_widen
-#define HALF_NARROW crelu__f16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#undef F32
-#undef T
+/* bfloat16 and float16 (F16C: this file is also built with -mf16c). */
+#define HALF256_NAME(name) avx512_##name
+#include "simd_half256.h"
+#undef HALF256_NAME
 
 const crelu__kernels crelu__kernels_avx512 = {
     "avx512",
@@ -93,7 +80,7 @@ const crelu__kernels crelu__kernels_avx512 = {
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(avx512_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(avx512_, _f64),
-        [CRELU__BF16] = CRELU__DTYPE_ROW(avx512_reference_, _bf16),
-        [CRELU__F16] = CRELU__DTYPE_ROW(avx512_reference_, _f16),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(avx512_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(avx512_, _f16),
     },
 };

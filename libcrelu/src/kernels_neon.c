@@ -65,6 +65,7 @@ static inline uint32x4_t neon_lanes_f32(unsigned bits) {
     const uint32_t weights[4] = {1, 2, 4, 8};
     return vtstq_u32(vdupq_n_u32(bits), vld1q_u32(weights));
 }
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
@@ -105,30 +106,11 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
     const uint64_t weights[2] = {1, 2};
     return vtstq_u64(vdupq_n_u64(bits), vld1q_u64(weights));
 }
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-/* bfloat16 and float16: for now the reference's loops, compiled here. */
-#define T uint16_t
-#define F32(name) neon_##name##_f32
-#define SFX(name) neon_##name##_bf16
-#define HALF_WIDEN crelu__bf16_widen
-#define HALF_NARROW crelu__bf16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#define SFX(name) neon_##name##_f16
-#define HALF_WIDEN crelu__f16_widen
-#define HALF_NARROW crelu__f16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#undef F32
-#undef T
+@@HALF@@
 
 const crelu__kernels crelu__kernels_neon = {
     "neon",
@@ -136,7 +118,7 @@ const crelu__kernels crelu__kernels_neon = {
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(neon_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(neon_, _f64),
-        [CRELU__BF16] = CRELU__DTYPE_ROW(neon_reference_, _bf16),
-        [CRELU__F16] = CRELU__DTYPE_ROW(neon_reference_, _f16),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(neon_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(neon_, _f16),
     },
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "half.h"
 
 static int sse2_supported(void) {
 #if defined(__x86_64__)
@@ -47,6 +48,7 @@ static inline __m128 sse2_lanes_f32(unsigned bits) {
     const __m128i lane = _mm_setr_epi32(1, 2, 4, 8);
     return _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)bits), lane), lane));
 }
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
@@ -78,30 +80,99 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
     const __m128i lane = _mm_setr_epi32(1, 1, 2, 2);
     return _mm_castsi128_pd(_mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)bits), lane), lane));
 }
+#include "simd_float_ops.h"
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-/* bfloat16 and float16: for now the reference's loops, compiled here. */
+/* bfloat16 and float16: eight 16-bit lanes (simd_half_ops.h). */
 #define T uint16_t
+#define V __m128i
+#define M __m128i
+#define LANES 8
+#define V_LOADU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define V_STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), v)
+#define V_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), v)
+#define M_TO_BITS(m) ((unsigned)_mm_movemask_epi8(_mm_packs_epi16(m, _mm_setzero_si128())))
+#define M_FROM_BITS(bits) sse2_lanes_u16(bits)
+#define FENCE() _mm_sfence()
+#define H_SET1(u) _mm_set1_epi16((short)(u))
+#define H_AND(a, b) _mm_and_si128(a, b)
+#define H_OR(a, b) _mm_or_si128(a, b)
+#define H_XOR(a, b) _mm_xor_si128(a, b)
+#define H_SUB(a, b) _mm_sub_epi16(a, b)
+#define H_ANDNOT(a, b) _mm_andnot_si128(a, b)
+#define H_SIGNS(a) _mm_srai_epi16(a, 15)
+#define H_GT(a, b) _mm_cmpgt_epi16(a, b)
+#define H_SELECT(m, a, b) SSE2_SELECT(si128, m, a, b)
+static inline __m128i sse2_lanes_u16(unsigned bits) {
+    const __m128i lane = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm_cmpeq_epi16(_mm_and_si128(_mm_set1_epi16((short)bits), lane), lane);
+}
+
+/* bfloat16 -> float32 is a shift; float32 -> bfloat16 rounds the integer
+ * pattern to nearest even, NaN -> 0xffff (half.h), then packs the 32-bit
+ * lanes, sign-extended from 16 bits so that packs_epi32 (SSE2 has no
+ * unsigned pack) keeps every pattern. */
+static inline __m128i sse2_bf16_narrow(__m128 f) {
+    const __m128i bits = _mm_castps_si128(f);
+    const __m128i nan = _mm_cmpgt_epi32(_mm_and_si128(bits, _mm_set1_epi32(0x7fffffff)),
+                                        _mm_set1_epi32(0x7f800000));
+    const __m128i odd = _mm_and_si128(_mm_srli_epi32(bits, 16), _mm_set1_epi32(1));
+    __m128i r = _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(bits, _mm_set1_epi32(0x7fff)), odd), 16);
+    r = _mm_or_si128(r, _mm_srli_epi32(nan, 16));
+    return _mm_srai_epi32(_mm_slli_epi32(r, 16), 16);
+}
+
+static inline __m128i sse2_bf16_scale(__m128i a, float g) {
+    const __m128 gain = _mm_set1_ps(g);
+    const __m128 low = _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), a));
+    const __m128 high = _mm_castsi128_ps(_mm_unpackhi_epi16(_mm_setzero_si128(), a));
+    return _mm_packs_epi32(sse2_bf16_narrow(_mm_mul_ps(low, gain)),
+                           sse2_bf16_narrow(_mm_mul_ps(high, gain)));
+}
+
+/* float16 without F16C: lane by lane through half.h (SSE2 CPUs without
+ * AVX2 are old; correctness first). The product is SSE's float32 one. */
+static inline __m128i sse2_f16_scale(__m128i a, float g) {
+    uint16_t lanes[8];
+    _mm_storeu_si128((__m128i *)(void *)lanes, a);
+    for (unsigned k = 0; k < 8; k++) {
+        const uint32_t wide_bits = crelu__f16_widen(lanes[k]);
+        float wide;
+        memcpy(&wide, &wide_bits, sizeof wide);
+        const float product = wide * g;
+        uint32_t product_bits;
+        memcpy(&product_bits, &product, sizeof product_bits);
+        lanes[k] = crelu__f16_narrow(product_bits);
+    }
+    return _mm_loadu_si128((const __m128i *)(const void *)lanes);
+}
+
 #define F32(name) sse2_##name##_f32
 #define SFX(name) sse2_##name##_bf16
 #define HALF_WIDEN crelu__bf16_widen
 #define HALF_NARROW crelu__bf16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
+#define HALF_INFINITY 0x7f80
+#define HALF_NAN_FORWARD 1
+#define H_SCALE(a, g) sse2_bf16_scale(a, g)
+#include "simd_half_ops.h"
+#include "simd_impl.h"
 #undef SFX
+#undef HALF_WIDEN
+#undef HALF_NARROW
+#undef HALF_INFINITY
+#undef HALF_NAN_FORWARD
+#undef H_SCALE
+
 #define SFX(name) sse2_##name##_f16
 #define HALF_WIDEN crelu__f16_widen
 #define HALF_NARROW crelu__f16_narrow
-#include "reference_half.h"
-#include "reference_impl.h"
-#undef HALF_NARROW
-#undef HALF_WIDEN
-#undef SFX
-#undef F32
-#undef T
+#define HALF_INFINITY 0x7c00
+#define HALF_NAN_FORWARD 0
+#define H_SCALE(a, g) sse2_f16_scale(a, g)
+#include "simd_half_ops.h"
+#include "simd_impl.h"
+#include "simd_undef.h"
 
 const crelu__kernels crelu__kernels_sse2 = {
     "sse2",
@@ -109,7 +180,7 @@ const crelu__kernels crelu__kernels_sse2 = {
     {
         [CRELU__F32] = CRELU__DTYPE_ROW(sse2_, _f32),
         [CRELU__F64] = CRELU__DTYPE_ROW(sse2_, _f64),
-        [CRELU__BF16] = CRELU__DTYPE_ROW(sse2_reference_, _bf16),
-        [CRELU__F16] = CRELU__DTYPE_ROW(sse2_reference_, _f16),
+        [CRELU__BF16] = CRELU__DTYPE_ROW(sse2_, _bf16),
+        [CRELU__F16] = CRELU__DTYPE_ROW(sse2_, _f16),
     },
 };

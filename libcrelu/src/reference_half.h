@@ -14,11 +14,12 @@
 
 #include "half.h"
 
-static uint64_t SFX(reference_load_bits)(const T *p) {
+/* For reference_impl.h; inline, since the SIMD templates do not use them. */
+static inline uint64_t SFX(reference_load_bits)(const T *p) {
     return *p;
 }
 
-static T SFX(reference_value)(uint64_t bits) {
+static inline T SFX(reference_value)(uint64_t bits) {
     return (T)bits;
 }
 

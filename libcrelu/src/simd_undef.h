@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Clears the macros a kernels_<isa>.c file defines for simd_impl.h, so the
+/* Clears the macros a kernels_<isa>.c file defines for simd_impl.h and the
+ * lane operations (simd_float_ops.h, simd_half_ops.h), so the
  * next dtype can define its own. */
 #undef T
 #undef SFX
@@ -24,3 +25,19 @@
 #undef M_TO_BITS
 #undef M_FROM_BITS
 #undef FENCE
+/* simd_half_ops.h's */
+#undef F32
+#undef HALF_WIDEN
+#undef HALF_NARROW
+#undef HALF_INFINITY
+#undef HALF_NAN_FORWARD
+#undef H_SET1
+#undef H_AND
+#undef H_OR
+#undef H_XOR
+#undef H_SUB
+#undef H_ANDNOT
+#undef H_SIGNS
+#undef H_GT
+#undef H_SELECT
+#undef H_SCALE

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* The semantics table of crelu.h on a vector of bfloat16 or float16 lanes,
+ * for simd_impl.h. Included by the kernels_<isa>.c files once per 16-bit
+ * dtype, after they define, besides simd_impl.h's macros (V is a vector of
+ * 16-bit integer lanes, M the same type, all-ones where true):
+ *
+ *   F32(name), HALF_WIDEN, HALF_NARROW   as reference_half.h needs them
+ *   HALF_INFINITY         the format's +infinity pattern: 0x7f80 or 0x7c00
+ *   HALF_NAN_FORWARD      1 when forward writes 0xffff for a NaN x (bfloat16)
+ *   H_SET1(u)             every lane the 16-bit pattern u
+ *   H_AND, H_OR, H_XOR, H_SUB (a, b)   lane-wise
+ *   H_ANDNOT(a, b)        ~a & b
+ *   H_SIGNS(a)            arithmetic shift right by 15: all ones where negative
+ *   H_GT(a, b)            signed 16-bit a > b
+ *   H_SELECT(m, a, b)     m ? a : b
+ *   H_SCALE(a, g)         lane-wise narrow(widen(a) * g), g a float: the
+ *                         float32 product narrowed once, as HALF_NARROW does
+ *
+ * The selects need no float arithmetic: a 16-bit pattern's order is its
+ * sign and magnitude, so key = sign ? -magnitude : magnitude orders every
+ * non-NaN pattern as its value does (both zeros at 0), and each compare of
+ * the table becomes a signed integer compare of the key with a constant.
+ * NaN (a magnitude above infinity's) is tested on its own. Only leaky
+ * forward and the multiplying backward rows compute, through H_SCALE. */
+
+#include "reference_half.h"
+
+/* The call's constants. The cap's thresholds are patterns: the largest
+ * key whose value is <= the cap (and < the cap), as float32 compares them. */
+typedef struct SFX(simd_params) {
+    V zero, minus_one, infinity, cap_at_most, cap_below, cap, nan_out;
+    float slope, one, gain_block;
+} SFX(simd_params);
+
+/* The largest non-negative pattern up to infinity whose value is <= cap
+ * (cap > 0, maybe infinite): widening is monotonic there, so bisect. */
+static uint16_t SFX(simd_cap_at_most)(float cap) {
+    unsigned low = 0, high = HALF_INFINITY; /* value(low) <= cap always */
+    while (low < high) {
+        const unsigned mid = (low + high + 1) / 2;
+        if (SFX(reference_widen)((T)mid) <= cap) {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    return (uint16_t)low;
+}
+
+static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
+    SFX(simd_params) p;
+    p.zero = H_SET1(0);
+    p.minus_one = H_SET1(0xffff);
+    p.infinity = H_SET1(HALF_INFINITY);
+    p.nan_out = H_SET1(HALF_NAN_FORWARD ? 0xffff : 0);
+    p.slope = (float)op->slope;
+    p.one = (float)op->one; /* from data: dy * 1 must not fold to dy */
+    p.gain_block = op->variant == CRELU__LEAKY ? p.slope : 0.0f;
+    p.cap_at_most = p.cap_below = p.cap = p.zero;
+    if (op->variant == CRELU__CLIPPED) { /* a bisection: not for the other rows */
+        const float cap = (float)op->cap;
+        const uint16_t at_most = SFX(simd_cap_at_most)(cap);
+        const uint16_t below =
+            SFX(reference_widen)((T)at_most) < cap ? at_most : (uint16_t)(at_most - 1);
+        uint32_t cap_bits;
+        memcpy(&cap_bits, &cap, sizeof cap_bits);
+        p.cap_at_most = H_SET1(at_most);
+        p.cap_below = H_SET1(below);
+        p.cap = H_SET1(HALF_NARROW(cap_bits));
+    }
+    return p;
+}
+
+/* A lane's key (see the top) and whether it is NaN. */
+typedef struct SFX(simd_keyed) {
+    V key, nan;
+} SFX(simd_keyed);
+
+static CRELU__ALWAYS_INLINE SFX(simd_keyed) SFX(simd_key)(const SFX(simd_params) * p, V x) {
+    const V signs = H_SIGNS(x);
+    const V magnitude = H_ANDNOT(H_SET1(0x8000), x);
+    SFX(simd_keyed) k;
+    k.key = H_SUB(H_XOR(magnitude, signs), signs);
+    k.nan = H_GT(magnitude, p->infinity);
+    return k;
+}
+
+/* The "forward y" column: x < 0 gives +0, x above the cap the cap narrowed,
+ * and leaky's x <= 0 x * slope narrowed; NaN x passes (float16) or gives
+ * 0xffff (bfloat16), as narrowing float32's NaN does. */
+static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
+                                                    const SFX(simd_params) * p, V x) {
+    const SFX(simd_keyed) k = SFX(simd_key)(p, x);
+    V y;
+    if (variant == CRELU__LEAKY) {
+        const V positive = H_ANDNOT(k.nan, H_GT(k.key, p->zero));
+        y = H_SELECT(positive, x, H_SCALE(x, p->slope));
+        return y; /* H_SCALE narrowed the NaN lanes already */
+    }
+    y = H_ANDNOT(H_GT(p->zero, k.key), x); /* NaN keys may be < 0: fixed below */
+    if (variant == CRELU__CLIPPED) {
+        y = H_SELECT(H_GT(k.key, p->cap_at_most), p->cap, y);
+    }
+    return H_SELECT(k.nan, HALF_NAN_FORWARD ? p->nan_out : x, y);
+}
+
+/* The mask bit: where backward passes dy through. */
+static CRELU__ALWAYS_INLINE M SFX(simd_passes)(crelu__variant variant, int pytorch,
+                                               const SFX(simd_params) * p, V x) {
+    const SFX(simd_keyed) k = SFX(simd_key)(p, x);
+    const V positive = H_GT(k.key, p->zero);            /* x > 0, if not NaN */
+    const V not_negative = H_GT(k.key, p->minus_one);   /* x >= 0, if not NaN */
+    switch (variant) {
+    case CRELU__LEAKY:
+        return H_ANDNOT(k.nan, pytorch ? positive : not_negative);
+    case CRELU__CLIPPED:
+        if (pytorch) { /* 0 < x < cap */
+            return H_ANDNOT(k.nan, H_ANDNOT(H_GT(k.key, p->cap_below), positive));
+        }
+        return H_ANDNOT(k.nan, H_ANDNOT(H_GT(k.key, p->cap_at_most), not_negative));
+    case CRELU__RELU:
+    default:
+        return pytorch ? H_OR(k.nan, positive) : H_ANDNOT(k.nan, not_negative);
+    }
+}
+
+/* PyTorch's ReLU and clipped rows select dy's bits (blocked is +0); the
+ * others multiply dy by 1 or by the blocked gain, narrowed. */
+static CRELU__ALWAYS_INLINE V SFX(simd_backward_one)(int selects, const SFX(simd_params) * p,
+                                                     M passes, V dy) {
+    if (selects) {
+        return H_AND(passes, dy);
+    }
+    return H_SELECT(passes, H_SCALE(dy, p->one), H_SCALE(dy, p->gain_block));
+}
