@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "crelu_internal.h"
+#include "half.h"
 
 static int neon_supported(void) {
     return 1; /* baseline on AArch64 */
@@ -110,7 +111,88 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-@@HALF@@
+/* bfloat16 and float16: eight 16-bit lanes (simd_half_ops.h). */
+#define T uint16_t
+#define V uint16x8_t
+#define M uint16x8_t
+#define LANES 8
+#define V_LOADU(p) vld1q_u16(p)
+#define V_STOREU(p, v) vst1q_u16(p, v)
+#define V_STREAM(p, v) vst1q_u16(p, v)
+#define M_TO_BITS(m) neon_bits_u16(m)
+#define M_FROM_BITS(bits) neon_lanes_u16(bits)
+#define FENCE() ((void)0)
+#define H_SET1(u) vdupq_n_u16((uint16_t)(u))
+#define H_AND(a, b) vandq_u16(a, b)
+#define H_OR(a, b) vorrq_u16(a, b)
+#define H_XOR(a, b) veorq_u16(a, b)
+#define H_SUB(a, b) vsubq_u16(a, b)
+#define H_ANDNOT(a, b) vbicq_u16(b, a)
+#define H_SIGNS(a) vreinterpretq_u16_s16(vshrq_n_s16(vreinterpretq_s16_u16(a), 15))
+#define H_GT(a, b) vcgtq_s16(vreinterpretq_s16_u16(a), vreinterpretq_s16_u16(b))
+#define H_SELECT(m, a, b) vbslq_u16(m, a, b)
+static inline unsigned neon_bits_u16(uint16x8_t m) {
+    const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+    return vaddvq_u16(vandq_u16(m, vld1q_u16(weights)));
+}
+static inline uint16x8_t neon_lanes_u16(unsigned bits) {
+    const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+    return vtstq_u16(vdupq_n_u16((uint16_t)bits), vld1q_u16(weights));
+}
+
+/* float32 -> bfloat16 in each 32-bit lane: the pattern rounded to nearest
+ * even, NaN -> 0xffff (half.h), in the low 16 bits. */
+static inline uint32x4_t neon_bf16_narrow(float32x4_t f) {
+    const uint32x4_t bits = vreinterpretq_u32_f32(f);
+    const uint32x4_t nan = vcgtq_u32(vandq_u32(bits, vdupq_n_u32(0x7fffffffu)),
+                                     vdupq_n_u32(0x7f800000u));
+    const uint32x4_t odd = vandq_u32(vshrq_n_u32(bits, 16), vdupq_n_u32(1));
+    const uint32x4_t r = vshrq_n_u32(vaddq_u32(vaddq_u32(bits, vdupq_n_u32(0x7fffu)), odd), 16);
+    return vorrq_u32(r, vshrq_n_u32(nan, 16));
+}
+
+static inline uint16x8_t neon_bf16_scale(uint16x8_t a, float g) {
+    const float32x4_t low = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(a), 16));
+    const float32x4_t high = vreinterpretq_f32_u32(vshll_high_n_u16(a, 16));
+    return vmovn_high_u32(vmovn_u32(neon_bf16_narrow(vmulq_n_f32(low, g))),
+                          neon_bf16_narrow(vmulq_n_f32(high, g)));
+}
+
+/* AArch64 converts float16 in hardware: exactly one way, and to nearest
+ * even the other (FPCR's default rounding), a NaN keeping its sign and top
+ * payload bits (FPCR.DN is off by default), as half.h does. */
+static inline uint16x8_t neon_f16_scale(uint16x8_t a, float g) {
+    const float16x8_t h = vreinterpretq_f16_u16(a);
+    const float32x4_t low = vmulq_n_f32(vcvt_f32_f16(vget_low_f16(h)), g);
+    const float32x4_t high = vmulq_n_f32(vcvt_high_f32_f16(h), g);
+    return vreinterpretq_u16_f16(vcvt_high_f16_f32(vcvt_f16_f32(low), high));
+}
+
+#define F32(name) neon_##name##_f32
+#define SFX(name) neon_##name##_bf16
+#define HALF_WIDEN crelu__bf16_widen
+#define HALF_NARROW crelu__bf16_narrow
+#define HALF_INFINITY 0x7f80
+#define HALF_NAN_FORWARD 1
+#define H_SCALE(a, g) neon_bf16_scale(a, g)
+#include "simd_half_ops.h"
+#include "simd_impl.h"
+#undef SFX
+#undef HALF_WIDEN
+#undef HALF_NARROW
+#undef HALF_INFINITY
+#undef HALF_NAN_FORWARD
+#undef H_SCALE
+
+#define SFX(name) neon_##name##_f16
+#define HALF_WIDEN crelu__f16_widen
+#define HALF_NARROW crelu__f16_narrow
+#define HALF_INFINITY 0x7c00
+#define HALF_NAN_FORWARD 0
+#define H_SCALE(a, g) neon_f16_scale(a, g)
+#include "simd_half_ops.h"
+#include "simd_impl.h"
+#include "simd_undef.h"
 
 const crelu__kernels crelu__kernels_neon = {
     "neon",
