@@ -78,11 +78,20 @@ static int usage(const char *message) {
     return 2;
 }
 
-/* 1 when `name` is an item of the comma-separated `list`. */
-static int listed(const char *list, const char *name) {
+/* Comma-separated lists: the item at p is `name`; the next item, or NULL. */
+static int item_is(const char *p, const char *name) {
     size_t length = strlen(name);
-    for (const char *p = list; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-        if (strncmp(p, name, length) == 0 && (p[length] == ',' || p[length] == '\0')) return 1;
+    return strncmp(p, name, length) == 0 && (p[length] == ',' || p[length] == '\0');
+}
+
+static const char *next_item(const char *p) {
+    const char *comma = strchr(p, ',');
+    return comma != NULL ? comma + 1 : NULL;
+}
+
+static int listed(const char *list, const char *name) {
+    for (const char *p = list; p != NULL; p = next_item(p)) {
+        if (item_is(p, name)) return 1;
     }
     return 0;
 }
@@ -92,39 +101,30 @@ static int row_wanted(const options *o, const char *what) {
     return o->rows == NULL || listed(o->rows, what) || bench_is_ceiling_copy(what);
 }
 
-static int is_row_name(const char *name, size_t length) {
-    if (length == strlen("alongside") && strncmp(name, "alongside", length) == 0) return 1;
-    for (size_t g = 0; g < GROUP_COUNT; g++) {
-        for (size_t i = 0; i < groups[g]->count; i++) {
-            const char *what = groups[g]->rows[i].what;
-            if (strlen(what) == length && strncmp(name, what, length) == 0) return 1;
-        }
-    }
-    return 0;
-}
-
-/* Every item of a --rows list must be a row (or "alongside"). */
+/* Every item of a --rows list must be a row or "alongside": a typo must
+ * not measure less in silence. */
 static int check_rows(const char *list) {
-    for (const char *p = list; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-        if (!is_row_name(p, strcspn(p, ","))) return -1;
+    for (const char *p = list; p != NULL; p = next_item(p)) {
+        int known = item_is(p, "alongside");
+        for (size_t g = 0; g < GROUP_COUNT; g++) {
+            for (size_t i = 0; i < groups[g]->count; i++) {
+                known |= item_is(p, groups[g]->rows[i].what);
+            }
+        }
+        if (!known) return -1;
     }
     return 0;
 }
 
-static int parse_dtypes(const char *text, options *o) {
-    for (int d = 0; d < BENCH_DTYPE_COUNT; d++) {
-        const char *name = bench_dtype_name((bench_dtype)d);
-        o->dtypes[d] = listed(text, name) || listed(text, "all") ||
-                       (listed(text, "both") && (d == BENCH_F32 || d == BENCH_F64));
-    }
-    /* Every item must be a name: a typo must not measure less in silence. */
-    for (const char *p = text; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-        size_t length = strcspn(p, ",");
-        int known = (length == 4 && strncmp(p, "both", 4) == 0) ||
-                    (length == 3 && strncmp(p, "all", 3) == 0);
+static int parse_dtypes(const char *list, options *o) {
+    memset(o->dtypes, 0, sizeof o->dtypes);
+    for (const char *p = list; p != NULL; p = next_item(p)) {
+        int known = 0;
         for (int d = 0; d < BENCH_DTYPE_COUNT; d++) {
-            const char *name = bench_dtype_name((bench_dtype)d);
-            known |= strlen(name) == length && strncmp(p, name, length) == 0;
+            int wanted = item_is(p, bench_dtype_name((bench_dtype)d)) || item_is(p, "all") ||
+                         (item_is(p, "both") && (d == BENCH_F32 || d == BENCH_F64));
+            o->dtypes[d] |= wanted;
+            known |= wanted;
         }
         if (!known) return -1;
     }
