@@ -32,7 +32,12 @@ array colours[20] = ["#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442", "#00
                      "#1e90ff", "#a52a2a"]
 colour(w, i) = w eq "copy_ceiling" ? "#000000" : colours[(i - 1) % 20 + 1]
 
-set terminal pngcairo size 1400,1500 font "sans,11"
+# A panel per dtype in the CSV, in crelu-bench's order.
+dtypes = system(sprintf("awk -F, 'NR > 1 {seen[$1] = 1} END {n = split(\"f32 f64 bf16 f16\", d, \" \"); for (i = 1; i <= n; i++) if (d[i] in seen) printf \"%%s \", d[i]}' %s", csv))
+panels = words(dtypes) > 0 ? words(dtypes) : 1
+long(d) = d eq "f32" ? "float32" : d eq "f64" ? "float64" : d eq "bf16" ? "bfloat16" : "float16"
+
+set terminal pngcairo size 1400,750 * panels font "sans,11"
 set output png
 set datafile separator whitespace
 set logscale x 2
@@ -52,11 +57,11 @@ set ylabel "GB/s (median; bytes moved per call / time per call)"
 set key outside right top vertical Left reverse noenhanced samplen 3 spacing 1.1
 set style data linespoints
 
-set multiplot layout 2,1 title "libcrelu throughput (".system("date -u +%Y-%m-%d")."; see machine.txt)"
-do for [d in "f32 f64"] {
+set multiplot layout panels,1 title "libcrelu throughput (".system("date -u +%Y-%m-%d")."; see machine.txt)"
+do for [d in dtypes] {
     w = whats(d)
     if (words(w) > 0) {
-        set title d." (".(d eq "f32" ? "float32" : "float64").")"
+        set title d." (".long(d).")"
         plot for [i=1:words(w)] points(d, word(w, i)) using 1:2 \
              title word(w, i) lw width(word(w, i)) dt dash(word(w, i)) \
              lc rgb colour(word(w, i), i) pt 7 ps 0.6

@@ -112,6 +112,24 @@ static void alongside_item(FILE *out, const bench_alongside *list, size_t count,
     not_measured(out, text, "f32 at this n not in this run");
 }
 
+/* Issue 14's item 3: a 16-bit forward's ratio to the copy ceiling at one n.
+ * The ceiling is the copies' at this dtype and n, so of the same 2n bytes. */
+static void half_item(FILE *out, const bench_results *list, bench_dtype dtype, const char *what,
+                      int k) {
+    char text[96];
+    snprintf(text, sizeof text, "3. %s %s at 2^%d / copy ceiling (same bytes)",
+             bench_dtype_name(dtype), what, k);
+    const bench_result *r = bench_results_find(list, dtype, (size_t)1 << k, what);
+    if (r == NULL) {
+        not_measured(out, text, "not in this run");
+    } else if (r->failed || r->ratio_to_copy <= 0) {
+        fprintf(out, "  %-*s %7s   >= %.2f   MISS%s\n", TEXT_WIDTH, text,
+                r->failed ? "FAIL" : "-", 0.95, r->failed ? "" : " (no ceiling)");
+    } else {
+        item(out, text, r->ratio_to_copy, 1, 0.95);
+    }
+}
+
 void bench_print_acceptance(FILE *out, const bench_results *list, const bench_alongside *alongside,
                             size_t alongside_count, int have_onednn) {
     const char *why = have_onednn ? "f32 2^10..2^26 not in this run"
@@ -134,6 +152,17 @@ void bench_print_acceptance(FILE *out, const bench_results *list, const bench_al
     }
     alongside_item(out, alongside, alongside_count, 20);
     alongside_item(out, alongside, alongside_count, 24);
+
+    fprintf(out, "\nacceptance, issue 14 item 3 (medians of this run; reported, not asserted)\n");
+    fprintf(out, "  %-*s %7s   %-7s\n", TEXT_WIDTH, "item", "value", "bound");
+    static const bench_dtype halves[] = {BENCH_BF16, BENCH_F16};
+    for (size_t d = 0; d < 2; d++) {
+        for (size_t r = 0; r < 2; r++) {
+            half_item(out, list, halves[d], rows[r], 24);
+        }
+    }
+    fprintf(out, "      torch.relu on bfloat16 in the same run: add_python_peers.py "
+                 "(python-peers.txt from scripts/bench)\n");
     /* Item 4 (idle CPU time after 1,000 calls) is not crelu-bench's: a
      * program of its own measures it, and scripts/bench prints its line
      * after this block. */

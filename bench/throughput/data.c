@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "data.h"
 
+#include "half.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,15 @@ void bench_buffers_free(bench_buffers *b) {
 
 void bench_fill_inputs(const bench_buffers *b, bench_dtype dtype) {
     uint64_t state = SEED;
-    if (dtype == BENCH_F32) {
+    if (dtype == BENCH_BF16 || dtype == BENCH_F16) {
+        /* The same float32 values, narrowed once. */
+        uint16_t (*narrow)(float) = dtype == BENCH_BF16 ? bench_float_to_bf16 : bench_float_to_f16;
+        uint16_t *x = b->x, *dy = b->dy;
+        for (size_t i = 0; i < b->max_n; i++) {
+            x[i] = narrow((float)uniform_pm1(&state));
+            dy[i] = narrow((float)uniform_pm1(&state));
+        }
+    } else if (dtype == BENCH_F32) {
         float *x = b->x, *dy = b->dy;
         for (size_t i = 0; i < b->max_n; i++) {
             x[i] = (float)uniform_pm1(&state);
@@ -64,35 +74,41 @@ void bench_fill_inputs(const bench_buffers *b, bench_dtype dtype) {
 
 void bench_poison_output(const bench_job *job, bench_output output) {
     void *out = output == BENCH_WRITES_DX_RELU ? job->dx : job->y;
-    memset(out, 0xff, job->n * bench_dtype_size(job->dtype)); /* all ones: a NaN */
+    /* All ones: a NaN in each of the four formats. */
+    memset(out, 0xff, job->n * bench_dtype_size(job->dtype));
 }
 
 /* One loop per dtype and output kind; the expected value is written out
- * once, as a macro, so the six stay the same. */
-#define BENCH_FIRST_WRONG(type, out, expected)                    \
-    do {                                                          \
-        const type *x_ = job->x, *dy_ = job->dy, *out_ = (out);   \
-        for (size_t i = 0; i < job->n; i++) {                     \
-            type x = x_[i], dy = dy_[i];                          \
-            (void)dy;                                             \
-            if (!(out_[i] == (expected))) return i;               \
-        }                                                         \
-        return job->n;                                            \
+ * once, as a macro, so that they stay the same. `widen` reads an element as
+ * a value (the 16-bit formats are stored as bit patterns). */
+#define BENCH_FIRST_WRONG(type, value, widen, out, expected)            \
+    do {                                                                \
+        const type *x_ = job->x, *dy_ = job->dy, *out_ = (out);         \
+        for (size_t i = 0; i < job->n; i++) {                           \
+            value x = widen(x_[i]), dy = widen(dy_[i]);                 \
+            (void)dy;                                                   \
+            if (!(widen(out_[i]) == (expected))) return i;              \
+        }                                                               \
+        return job->n;                                                  \
     } while (0)
 
+#define BENCH_AS_IS(v) (v)
+
+/* The three outputs of one dtype. */
+#define BENCH_CHECK(type, value, widen)                                                    \
+    switch (output) {                                                                      \
+    case BENCH_WRITES_Y_RELU: BENCH_FIRST_WRONG(type, value, widen, job->y, x > 0 ? x : 0); \
+    case BENCH_WRITES_Y_COPY: BENCH_FIRST_WRONG(type, value, widen, job->y, x);             \
+    case BENCH_WRITES_DX_RELU:                                                             \
+        BENCH_FIRST_WRONG(type, value, widen, job->dx, x > 0 ? dy : 0);                    \
+    }
+
 size_t bench_check_output(const bench_job *job, bench_output output) {
-    if (job->dtype == BENCH_F32) {
-        switch (output) {
-        case BENCH_WRITES_Y_RELU: BENCH_FIRST_WRONG(float, job->y, x > 0 ? x : 0);
-        case BENCH_WRITES_Y_COPY: BENCH_FIRST_WRONG(float, job->y, x);
-        case BENCH_WRITES_DX_RELU: BENCH_FIRST_WRONG(float, job->dx, x > 0 ? dy : 0);
-        }
-    } else {
-        switch (output) {
-        case BENCH_WRITES_Y_RELU: BENCH_FIRST_WRONG(double, job->y, x > 0 ? x : 0);
-        case BENCH_WRITES_Y_COPY: BENCH_FIRST_WRONG(double, job->y, x);
-        case BENCH_WRITES_DX_RELU: BENCH_FIRST_WRONG(double, job->dx, x > 0 ? dy : 0);
-        }
+    switch (job->dtype) {
+    case BENCH_F32: BENCH_CHECK(float, float, BENCH_AS_IS); break;
+    case BENCH_F64: BENCH_CHECK(double, double, BENCH_AS_IS); break;
+    case BENCH_BF16: BENCH_CHECK(uint16_t, float, bench_bf16_to_float); break;
+    case BENCH_F16: BENCH_CHECK(uint16_t, float, bench_f16_to_float); break;
     }
     return 0;
 }

@@ -17,7 +17,8 @@ typedef struct bench_buffers {
 int bench_buffers_alloc(bench_buffers *b, size_t max_n);
 void bench_buffers_free(bench_buffers *b);
 
-/* x and dy: uniform in [-1, 1) from a fixed seed, so about half negative. */
+/* x and dy: uniform in [-1, 1) from a fixed seed, so about half negative;
+ * bfloat16 and float16 get those values as float32 narrowed once. */
 void bench_fill_inputs(const bench_buffers *b, bench_dtype dtype);
 
 /* Fills the row's output (n elements) with NaN, so that a row that skips

@@ -2,13 +2,18 @@
 /* crelu-bench: throughput of libcrelu's forward and backward passes next to
  * the copy ceiling (memcpy and a streaming copy, on one thread and on the
  * library's default thread count), an inlined loop and oneDNN, for
- * n = 2^4..2^26 and both dtypes, in one run; then libcrelu alongside
+ * n = 2^4..2^26 and the four dtypes, in one run; then libcrelu alongside
  * oneDNN's OpenMP at 2^20 and 2^24 (f32). Prints tables and an acceptance
  * summary, and writes a CSV with --csv. It reports; it asserts nothing.
  *
- *   crelu-bench [--csv FILE] [--from K] [--to K] [--dtype f32|f64|both]
+ *   crelu-bench [--csv FILE] [--from K] [--to K] [--dtype LIST] [--rows LIST]
  *
- * Sizes are n = 2^K for K from --from (default 4) to --to (default 26). */
+ * Sizes are n = 2^K for K from --from (default 4) to --to (default 26).
+ * --dtype: a comma-separated list of f32, f64, bf16, f16 ("both" is f32,f64;
+ * "all", the default, is the four). --rows: a comma-separated list of the
+ * rows to measure (the CSV's names, e.g. forward,forward_mask), and
+ * "alongside" for the alongside-OpenMP pairs; the five copies always run,
+ * since every ratio needs the ceiling. Without it, everything runs. */
 #define _DEFAULT_SOURCE /* getloadavg; also POSIX sysconf */
 #include <errno.h>
 #include <stdio.h>
@@ -58,14 +63,72 @@ enum { ALONGSIDE_COUNT = sizeof alongside_log2 / sizeof alongside_log2[0] };
 typedef struct options {
     const char *csv;
     int from, to;
-    int f32, f64;
+    int dtypes[BENCH_DTYPE_COUNT]; /* 1 for each dtype to measure */
+    const char *rows;              /* the --rows list, or NULL for every row */
 } options;
 
 static int usage(const char *message) {
     if (message) fprintf(stderr, "crelu-bench: %s\n", message);
-    fprintf(stderr, "usage: crelu-bench [--csv FILE] [--from K] [--to K] [--dtype f32|f64|both]\n"
-                    "       measures n = 2^K for K in [from, to], default 4..26\n");
+    fprintf(stderr,
+            "usage: crelu-bench [--csv FILE] [--from K] [--to K] [--dtype LIST] [--rows LIST]\n"
+            "       measures n = 2^K for K in [from, to], default 4..26\n"
+            "       --dtype: f32,f64,bf16,f16 or some of them; both = f32,f64; all (default)\n"
+            "       --rows: the rows to measure, e.g. forward,forward_mask (the copies always\n"
+            "       run, for the ceiling), and alongside for the OpenMP pairs; default all\n");
     return 2;
+}
+
+/* Comma-separated lists: the item at p is `name`; the next item, or NULL. */
+static int item_is(const char *p, const char *name) {
+    size_t length = strlen(name);
+    return strncmp(p, name, length) == 0 && (p[length] == ',' || p[length] == '\0');
+}
+
+static const char *next_item(const char *p) {
+    const char *comma = strchr(p, ',');
+    return comma != NULL ? comma + 1 : NULL;
+}
+
+static int listed(const char *list, const char *name) {
+    for (const char *p = list; p != NULL; p = next_item(p)) {
+        if (item_is(p, name)) return 1;
+    }
+    return 0;
+}
+
+/* A row runs when --rows lists it, or when it is one of the ceiling's copies. */
+static int row_wanted(const options *o, const char *what) {
+    return o->rows == NULL || listed(o->rows, what) || bench_is_ceiling_copy(what);
+}
+
+/* Every item of a --rows list must be a row or "alongside": a typo must
+ * not measure less in silence. */
+static int check_rows(const char *list) {
+    for (const char *p = list; p != NULL; p = next_item(p)) {
+        int known = item_is(p, "alongside");
+        for (size_t g = 0; g < GROUP_COUNT; g++) {
+            for (size_t i = 0; i < groups[g]->count; i++) {
+                known |= item_is(p, groups[g]->rows[i].what);
+            }
+        }
+        if (!known) return -1;
+    }
+    return 0;
+}
+
+static int parse_dtypes(const char *list, options *o) {
+    memset(o->dtypes, 0, sizeof o->dtypes);
+    for (const char *p = list; p != NULL; p = next_item(p)) {
+        int known = 0;
+        for (int d = 0; d < BENCH_DTYPE_COUNT; d++) {
+            int wanted = item_is(p, bench_dtype_name((bench_dtype)d)) || item_is(p, "all") ||
+                         (item_is(p, "both") && (d == BENCH_F32 || d == BENCH_F64));
+            o->dtypes[d] |= wanted;
+            known |= wanted;
+        }
+        if (!known) return -1;
+    }
+    return 0;
 }
 
 static int parse_log2(const char *text, int *out) {
@@ -77,7 +140,7 @@ static int parse_log2(const char *text, int *out) {
 }
 
 static int parse_options(int argc, char **argv, options *o) {
-    *o = (options){.csv = NULL, .from = 4, .to = 26, .f32 = 1, .f64 = 1};
+    *o = (options){.csv = NULL, .from = 4, .to = 26, .dtypes = {1, 1, 1, 1}, .rows = NULL};
     for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -91,9 +154,12 @@ static int parse_options(int argc, char **argv, options *o) {
         } else if (strcmp(argv[i], "--to") == 0) {
             if (parse_log2(value, &o->to) != 0) return usage("--to takes 0..30");
         } else if (strcmp(argv[i], "--dtype") == 0) {
-            o->f32 = strcmp(value, "f32") == 0 || strcmp(value, "both") == 0;
-            o->f64 = strcmp(value, "f64") == 0 || strcmp(value, "both") == 0;
-            if (!o->f32 && !o->f64) return usage("--dtype takes f32, f64 or both");
+            if (parse_dtypes(value, o) != 0) {
+                return usage("--dtype takes a list of f32, f64, bf16, f16, or both, or all");
+            }
+        } else if (strcmp(argv[i], "--rows") == 0) {
+            if (check_rows(value) != 0) return usage("--rows: a name that is no row");
+            o->rows = value;
         } else {
             return usage("unknown option");
         }
@@ -165,13 +231,15 @@ static bench_result result_of(const bench_timed_row *t, const bench_row_group *g
 /* Sets up every row at this size (saying on stderr why one is absent, if
  * `say_absent`), times them together, checks each row's output, and adds
  * the results. 0 on success, -1 out of memory. */
-static int measure_size(bench_job base, int say_absent, bench_results *results) {
+static int measure_size(const options *o, bench_job base, int say_absent,
+                        bench_results *results) {
     bench_timed_row timed[MAX_ROWS];
     const bench_row_group *group_of[MAX_ROWS];
     size_t count = 0;
     for (size_t g = 0; g < GROUP_COUNT; g++) {
         for (size_t i = 0; i < groups[g]->count && count < MAX_ROWS; i++) {
             const bench_row *row = &groups[g]->rows[i];
+            if (!row_wanted(o, row->what)) continue;
             bench_job job = base;
             const char *absent = row->setup ? row->setup(&job) : NULL;
             if (absent != NULL) {
@@ -221,7 +289,7 @@ static int sweep(const options *o, const bench_buffers *buffers, bench_dtype dty
             .dx = buffers->dx,
         };
         fprintf(stderr, "crelu-bench: %s n=2^%d\n", bench_dtype_name(dtype), k);
-        if (measure_size(job, k == o->from, results) != 0) return -1;
+        if (measure_size(o, job, k == o->from, results) != 0) return -1;
     }
     return 0;
 }
@@ -240,12 +308,13 @@ int main(int argc, char **argv) {
     bench_results results = {0};
     bench_alongside alongside[ALONGSIDE_COUNT];
     size_t alongside_count = 0;
-    if (o.f32 && sweep(&o, &buffers, BENCH_F32, &results) != 0) {
+    if (o.dtypes[BENCH_F32] && sweep(&o, &buffers, BENCH_F32, &results) != 0) {
         fprintf(stderr, "crelu-bench: out of memory\n");
         return 1;
     }
     /* Right after the f32 sweep: its inputs are still in the buffers. */
-    for (size_t i = 0; o.f32 && i < ALONGSIDE_COUNT; i++) {
+    int alongside_wanted = o.dtypes[BENCH_F32] && (o.rows == NULL || listed(o.rows, "alongside"));
+    for (size_t i = 0; alongside_wanted && i < ALONGSIDE_COUNT; i++) {
         int k = alongside_log2[i];
         if (k < o.from || k > o.to) continue;
         fprintf(stderr, "crelu-bench: f32 n=2^%d alongside OpenMP\n", k);
@@ -253,9 +322,11 @@ int main(int argc, char **argv) {
                          .dy = buffers.dy, .y = buffers.y, .dx = buffers.dx};
         bench_measure_alongside(job, &alongside[alongside_count++]);
     }
-    if (o.f64 && sweep(&o, &buffers, BENCH_F64, &results) != 0) {
-        fprintf(stderr, "crelu-bench: out of memory\n");
-        return 1;
+    for (int d = BENCH_F64; d < BENCH_DTYPE_COUNT; d++) {
+        if (o.dtypes[d] && sweep(&o, &buffers, (bench_dtype)d, &results) != 0) {
+            fprintf(stderr, "crelu-bench: out of memory\n");
+            return 1;
+        }
     }
     bench_buffers_free(&buffers);
     bench_results_set_ratios(&results);

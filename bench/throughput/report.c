@@ -59,12 +59,11 @@ static void print_table(FILE *out, const bench_results *list, bench_dtype dtype,
 }
 
 void bench_print_tables(FILE *out, const bench_results *list) {
-    static const bench_dtype dtypes[] = {BENCH_F32, BENCH_F64};
-    for (size_t d = 0; d < 2; d++) {
-        columns c = columns_of(list, dtypes[d]);
+    for (int d = 0; d < BENCH_DTYPE_COUNT; d++) {
+        columns c = columns_of(list, (bench_dtype)d);
         if (c.count == 0) continue;
-        print_table(out, list, dtypes[d], &c, 0);
-        print_table(out, list, dtypes[d], &c, 1);
+        print_table(out, list, (bench_dtype)d, &c, 0);
+        print_table(out, list, (bench_dtype)d, &c, 1);
         fprintf(out, "columns:");
         for (size_t k = 0; k < c.count; k++) fprintf(out, " %s=%s", c.label[k], c.what[k]);
         fprintf(out, "\n\n");

@@ -29,11 +29,20 @@ const bench_result *bench_results_find(const bench_results *list, bench_dtype dt
     return NULL;
 }
 
+static const char *const copies[] = {"memcpy", "stream_copy", "vector_copy", "memcpy_mt",
+                                      "stream_copy_mt"};
+enum { COPY_COUNT = sizeof copies / sizeof copies[0] };
+
+int bench_is_ceiling_copy(const char *what) {
+    for (size_t i = 0; i < COPY_COUNT; i++) {
+        if (strcmp(copies[i], what) == 0) return 1;
+    }
+    return 0;
+}
+
 int bench_results_add_ceiling(bench_results *list, bench_dtype dtype, size_t n) {
-    static const char *const copies[] = {"memcpy", "stream_copy", "vector_copy", "memcpy_mt",
-                                          "stream_copy_mt"};
     const bench_result *best = NULL;
-    for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+    for (size_t i = 0; i < COPY_COUNT; i++) {
         const bench_result *r = bench_results_find(list, dtype, n, copies[i]);
         if (r == NULL || r->failed) return 0;
         if (best == NULL || r->gbps > best->gbps) best = r;

@@ -39,9 +39,12 @@ const bench_result *bench_results_find(const bench_results *list, bench_dtype dt
  * threads; the vector loop beats memcpy in L1). */
 #define BENCH_CEILING_WHAT "copy_ceiling"
 
+/* 1 when `what` is one of the copies the ceiling is the best of. */
+int bench_is_ceiling_copy(const char *what);
+
 /* Adds the copy ceiling at (dtype, n) as a result of its own: the GB/s,
- * time and threads of the fastest of the four copies. Nothing is added
- * unless all four were measured and correct (a ceiling from fewer would
+ * time and threads of the fastest of the five copies. Nothing is added
+ * unless all five were measured and correct (a ceiling from fewer would
  * flatter every ratio). 0 on success, -1 out of memory. */
 int bench_results_add_ceiling(bench_results *list, bench_dtype dtype, size_t n);
 

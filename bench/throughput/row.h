@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 
-typedef enum bench_dtype { BENCH_F32, BENCH_F64 } bench_dtype;
+/* bfloat16 and float16 travel as their bit patterns (uint16_t), as in the
+ * library's API. */
+typedef enum bench_dtype { BENCH_F32, BENCH_F64, BENCH_BF16, BENCH_F16 } bench_dtype;
+enum { BENCH_DTYPE_COUNT = 4 };
 
 /* What a row writes, so that the benchmark can check it after timing. */
 typedef enum bench_output {
@@ -60,7 +63,7 @@ typedef struct bench_row_group {
 } bench_row_group;
 
 static inline size_t bench_dtype_size(bench_dtype dtype) {
-    return dtype == BENCH_F32 ? sizeof(float) : sizeof(double);
+    return dtype == BENCH_F32 ? sizeof(float) : dtype == BENCH_F64 ? sizeof(double) : 2;
 }
 
 /* k for n = 2^k (the sizes are powers of two), as tables print them. */
@@ -74,7 +77,8 @@ static inline int bench_log2(size_t n) {
 }
 
 static inline const char *bench_dtype_name(bench_dtype dtype) {
-    return dtype == BENCH_F32 ? "f32" : "f64";
+    static const char *const names[BENCH_DTYPE_COUNT] = {"f32", "f64", "bf16", "f16"};
+    return names[dtype];
 }
 
 /* The groups, each defined in its own file. */

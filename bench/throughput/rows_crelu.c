@@ -5,12 +5,51 @@
 #include "crelu.h"
 #include "row.h"
 
+/* One call of each kind, in the job's dtype. */
+static int forward(const bench_job *job) {
+    switch (job->dtype) {
+    case BENCH_F32: return crelu_relu_f32(job->x, job->y, job->n);
+    case BENCH_F64: return crelu_relu_f64(job->x, job->y, job->n);
+    case BENCH_BF16: return crelu_relu_bf16(job->x, job->y, job->n);
+    case BENCH_F16: return crelu_relu_f16(job->x, job->y, job->n);
+    }
+    return CRELU_ERR_INVALID_ARGUMENT;
+}
+
+static int backward_x(const bench_job *job) {
+    switch (job->dtype) {
+    case BENCH_F32: return crelu_relu_backward_f32(job->x, job->dy, job->dx, job->n);
+    case BENCH_F64: return crelu_relu_backward_f64(job->x, job->dy, job->dx, job->n);
+    case BENCH_BF16: return crelu_relu_backward_bf16(job->x, job->dy, job->dx, job->n);
+    case BENCH_F16: return crelu_relu_backward_f16(job->x, job->dy, job->dx, job->n);
+    }
+    return CRELU_ERR_INVALID_ARGUMENT;
+}
+
+static int context_forward(const bench_job *job) {
+    switch (job->dtype) {
+    case BENCH_F32: return crelu_forward_f32(job->state, job->x, job->y, job->n);
+    case BENCH_F64: return crelu_forward_f64(job->state, job->x, job->y, job->n);
+    case BENCH_BF16: return crelu_forward_bf16(job->state, job->x, job->y, job->n);
+    case BENCH_F16: return crelu_forward_f16(job->state, job->x, job->y, job->n);
+    }
+    return CRELU_ERR_INVALID_ARGUMENT;
+}
+
+static int context_backward(const bench_job *job) {
+    switch (job->dtype) {
+    case BENCH_F32: return crelu_backward_f32(job->state, job->dy, job->dx, job->n);
+    case BENCH_F64: return crelu_backward_f64(job->state, job->dy, job->dx, job->n);
+    case BENCH_BF16: return crelu_backward_bf16(job->state, job->dy, job->dx, job->n);
+    case BENCH_F16: return crelu_backward_f16(job->state, job->dy, job->dx, job->n);
+    }
+    return CRELU_ERR_INVALID_ARGUMENT;
+}
+
 static void run_forward(bench_job *job, size_t calls) {
     int status = CRELU_OK;
     for (size_t c = 0; c < calls; c++) {
-        status |= job->dtype == BENCH_F32
-                      ? crelu_relu_f32(job->x, job->y, job->n)
-                      : crelu_relu_f64(job->x, job->y, job->n);
+        status |= forward(job);
     }
     job->status |= status;
 }
@@ -18,16 +57,9 @@ static void run_forward(bench_job *job, size_t calls) {
 static void run_backward_x(bench_job *job, size_t calls) {
     int status = CRELU_OK;
     for (size_t c = 0; c < calls; c++) {
-        status |= job->dtype == BENCH_F32
-                      ? crelu_relu_backward_f32(job->x, job->dy, job->dx, job->n)
-                      : crelu_relu_backward_f64(job->x, job->dy, job->dx, job->n);
+        status |= backward_x(job);
     }
     job->status |= status;
-}
-
-static int context_forward(bench_job *job) {
-    return job->dtype == BENCH_F32 ? crelu_forward_f32(job->state, job->x, job->y, job->n)
-                                   : crelu_forward_f64(job->state, job->x, job->y, job->n);
 }
 
 /* A context saving `save` with `threads` threads (0 = automatic). Its first
@@ -76,9 +108,7 @@ static void run_forward_context(bench_job *job, size_t calls) {
 static void run_backward_mask(bench_job *job, size_t calls) {
     int status = CRELU_OK;
     for (size_t c = 0; c < calls; c++) {
-        status |= job->dtype == BENCH_F32
-                      ? crelu_backward_f32(job->state, job->dy, job->dx, job->n)
-                      : crelu_backward_f64(job->state, job->dy, job->dx, job->n);
+        status |= context_backward(job);
     }
     job->status |= status;
 }
