@@ -80,9 +80,8 @@ static inline __m256d avx2_lanes_f64(unsigned bits) {
 #include "simd_undef.h"
 
 /* bfloat16 and float16 (F16C: this file is also built with -mf16c). */
-#define HALF256_NAME(name) avx2_##name
+#define HALF_NAME(name) avx2_##name
 #include "simd_half256.h"
-#undef HALF256_NAME
 
 const crelu__kernels crelu__kernels_avx2 = {
     "avx2",

@@ -70,9 +70,8 @@ static int avx512_supported(void) {
 #include "simd_undef.h"
 
 /* bfloat16 and float16 (F16C: this file is also built with -mf16c). */
-#define HALF256_NAME(name) avx512_##name
+#define HALF_NAME(name) avx512_##name
 #include "simd_half256.h"
-#undef HALF256_NAME
 
 const crelu__kernels crelu__kernels_avx512 = {
     "avx512",

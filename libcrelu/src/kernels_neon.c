@@ -112,7 +112,6 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
 #include "simd_undef.h"
 
 /* bfloat16 and float16: eight 16-bit lanes (simd_half_ops.h). */
-#define T uint16_t
 #define V uint16x8_t
 #define M uint16x8_t
 #define LANES 8
@@ -168,31 +167,10 @@ static inline uint16x8_t neon_f16_scale(uint16x8_t a, float g) {
     return vreinterpretq_u16_f16(vcvt_high_f16_f32(vcvt_f16_f32(low), high));
 }
 
-#define F32(name) neon_##name##_f32
-#define SFX(name) neon_##name##_bf16
-#define HALF_WIDEN crelu__bf16_widen
-#define HALF_NARROW crelu__bf16_narrow
-#define HALF_INFINITY 0x7f80
-#define HALF_NAN_FORWARD 1
-#define H_SCALE(a, g) neon_bf16_scale(a, g)
-#include "simd_half_ops.h"
-#include "simd_impl.h"
-#undef SFX
-#undef HALF_WIDEN
-#undef HALF_NARROW
-#undef HALF_INFINITY
-#undef HALF_NAN_FORWARD
-#undef H_SCALE
-
-#define SFX(name) neon_##name##_f16
-#define HALF_WIDEN crelu__f16_widen
-#define HALF_NARROW crelu__f16_narrow
-#define HALF_INFINITY 0x7c00
-#define HALF_NAN_FORWARD 0
-#define H_SCALE(a, g) neon_f16_scale(a, g)
-#include "simd_half_ops.h"
-#include "simd_impl.h"
-#include "simd_undef.h"
+#define HALF_NAME(name) neon_##name
+#define H_SCALE_BF16(a, g) neon_bf16_scale(a, g)
+#define H_SCALE_F16(a, g) neon_f16_scale(a, g)
+#include "simd_half_rows.h"
 
 const crelu__kernels crelu__kernels_neon = {
     "neon",

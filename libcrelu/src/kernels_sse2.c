@@ -85,7 +85,6 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #include "simd_undef.h"
 
 /* bfloat16 and float16: eight 16-bit lanes (simd_half_ops.h). */
-#define T uint16_t
 #define V __m128i
 #define M __m128i
 #define LANES 8
@@ -148,31 +147,10 @@ static inline __m128i sse2_f16_scale(__m128i a, float g) {
     return _mm_loadu_si128((const __m128i *)(const void *)lanes);
 }
 
-#define F32(name) sse2_##name##_f32
-#define SFX(name) sse2_##name##_bf16
-#define HALF_WIDEN crelu__bf16_widen
-#define HALF_NARROW crelu__bf16_narrow
-#define HALF_INFINITY 0x7f80
-#define HALF_NAN_FORWARD 1
-#define H_SCALE(a, g) sse2_bf16_scale(a, g)
-#include "simd_half_ops.h"
-#include "simd_impl.h"
-#undef SFX
-#undef HALF_WIDEN
-#undef HALF_NARROW
-#undef HALF_INFINITY
-#undef HALF_NAN_FORWARD
-#undef H_SCALE
-
-#define SFX(name) sse2_##name##_f16
-#define HALF_WIDEN crelu__f16_widen
-#define HALF_NARROW crelu__f16_narrow
-#define HALF_INFINITY 0x7c00
-#define HALF_NAN_FORWARD 0
-#define H_SCALE(a, g) sse2_f16_scale(a, g)
-#include "simd_half_ops.h"
-#include "simd_impl.h"
-#include "simd_undef.h"
+#define HALF_NAME(name) sse2_##name
+#define H_SCALE_BF16(a, g) sse2_bf16_scale(a, g)
+#define H_SCALE_F16(a, g) sse2_f16_scale(a, g)
+#include "simd_half_rows.h"
 
 const crelu__kernels crelu__kernels_sse2 = {
     "sse2",

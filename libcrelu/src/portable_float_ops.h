@@ -44,23 +44,12 @@ static CRELU__ALWAYS_INLINE U SFX(portable_bits)(T value) {
     return bits;
 }
 
-/* a * b, correctly rounded: reference_mul's twin (reference_element.h). */
-static CRELU__ALWAYS_INLINE T SFX(portable_mul)(T a, T b) {
-#ifdef CRELU__X87_MATH
-    if (sizeof(T) == sizeof(double)) {
-        const long double p = ((long double)a * 0x1p-15360L) * (long double)b;
-        return (T)(p * 0x1p15360L);
-    }
-#endif
-    return a * b;
-}
-
 /* The "forward y" column, branch-free, on x's bits. */
 static CRELU__ALWAYS_INLINE U SFX(portable_forward_value)(crelu__variant variant, U xbits, T slope,
                                                           T cap) {
     const T x = SFX(portable_value)(xbits);
     if (variant == CRELU__LEAKY) {
-        return x > 0 ? xbits : SFX(portable_bits)(SFX(portable_mul)(x, slope));
+        return x > 0 ? xbits : SFX(portable_bits)(CRELU__MUL(x, slope));
     }
     const U low = x < 0 ? (U)0 : xbits; /* max(x, 0): NaN and -0.0 pass */
     if (variant == CRELU__CLIPPED) {
@@ -107,7 +96,7 @@ static CRELU__ALWAYS_INLINE U SFX(portable_backward_value)(int selects, unsigned
         return dybits & ((U)0 - (U)passes);
     }
     const T dy = SFX(portable_value)(dybits);
-    return SFX(portable_bits)(SFX(portable_mul)(dy, SFX(portable_pick)(passes, gain_pass, gain_block)));
+    return SFX(portable_bits)(CRELU__MUL(dy, SFX(portable_pick)(passes, gain_pass, gain_block)));
 }
 
 /* Everything the loops need, converted to T once per call. */

@@ -61,21 +61,6 @@ static T SFX(reference_value)(uint64_t bits) {
 
 #include "x87.h"
 
-/* a * b, correctly rounded. On the x87 a float64 product goes through long
- * double scaled by 2^-15360, so that a subnormal float64 result is an x87
- * subnormal rounded once, at the float64 position (under the 53-bit
- * precision control the float64 kernels set, x87.h); scaling back is exact.
- * (The trick of Java's strictfp on the x87.) */
-static T SFX(reference_mul)(T a, T b) {
-#ifdef CRELU__X87_MATH
-    if (sizeof(T) == sizeof(double)) {
-        const long double p = ((long double)a * 0x1p-15360L) * (long double)b;
-        return (T)(p * 0x1p15360L);
-    }
-#endif
-    return a * b;
-}
-
 /* The "forward y" column: *y from *x; y may be x. */
 static void SFX(reference_forward_one)(const crelu__op *op, const T *x, T *y) {
     const uint64_t bits = SFX(reference_load_bits)(x);
@@ -85,7 +70,7 @@ static void SFX(reference_forward_one)(const crelu__op *op, const T *x, T *y) {
             SFX(reference_store_bits)(y, bits);
             return;
         }
-        *y = SFX(reference_mul)(v, (T)op->slope);
+        *y = CRELU__MUL(v, (T)op->slope);
         return;
     }
     if (v < 0) { /* NaN and -0.0 fail this test and pass through */
@@ -132,5 +117,5 @@ static void SFX(reference_backward_one)(const crelu__op *op, int passes, const T
     if (passes) {
         mask_value = (T)op->one;
     }
-    *dx = SFX(reference_mul)(SFX(reference_value)(SFX(reference_load_bits)(dy)), mask_value);
+    *dx = CRELU__MUL(SFX(reference_value)(SFX(reference_load_bits)(dy)), mask_value);
 }

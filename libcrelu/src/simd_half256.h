@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The bfloat16 and float16 rows on sixteen 16-bit lanes of a 256-bit AVX2
- * register, with F16C for float16's conversions: simd_half_ops.h and
- * simd_impl.h, instantiated for both formats. Included by kernels_avx2.c
+ * register, with F16C for float16's conversions (simd_half_rows.h). Included by kernels_avx2.c
  * and kernels_avx512.c (each compiled for its ISA, with -mf16c), which
- * define HALF256_NAME(name) to prefix the names. The AVX-512 table uses
+ * define HALF_NAME(name) to prefix the names. The AVX-512 table uses
  * these too: 16-bit integer lanes in 512-bit registers need AVX512BW, which
  * that table does not require, and 32 bytes per instruction already keep
  * up with memory. */
 
-#define T uint16_t
 #define V __m256i
 #define M __m256i
 #define LANES 16
@@ -74,28 +72,6 @@ static inline __m256i half256_f16_scale(__m256i a, float g) {
                             _mm256_cvtps_ph(low, _MM_FROUND_TO_NEAREST_INT));
 }
 
-#define F32(name) HALF256_NAME(name##_f32)
-#define SFX(name) HALF256_NAME(name##_bf16)
-#define HALF_WIDEN crelu__bf16_widen
-#define HALF_NARROW crelu__bf16_narrow
-#define HALF_INFINITY 0x7f80
-#define HALF_NAN_FORWARD 1
-#define H_SCALE(a, g) half256_bf16_scale(a, g)
-#include "simd_half_ops.h"
-#include "simd_impl.h"
-#undef SFX
-#undef HALF_WIDEN
-#undef HALF_NARROW
-#undef HALF_INFINITY
-#undef HALF_NAN_FORWARD
-#undef H_SCALE
-
-#define SFX(name) HALF256_NAME(name##_f16)
-#define HALF_WIDEN crelu__f16_widen
-#define HALF_NARROW crelu__f16_narrow
-#define HALF_INFINITY 0x7c00
-#define HALF_NAN_FORWARD 0
-#define H_SCALE(a, g) half256_f16_scale(a, g)
-#include "simd_half_ops.h"
-#include "simd_impl.h"
-#include "simd_undef.h"
+#define H_SCALE_BF16(a, g) half256_bf16_scale(a, g)
+#define H_SCALE_F16(a, g) half256_f16_scale(a, g)
+#include "simd_half_rows.h"

@@ -60,4 +60,26 @@ static inline void crelu__x87_leave(unsigned short old) {
 #define CRELU__X87_F64_SUFFIX _f64
 #endif
 
+/* a * b, correctly rounded, for every table's float32 and float64
+ * products. On the x87 a float64 product goes through long double scaled
+ * by 2^-15360, so that a subnormal float64 result is an x87 subnormal
+ * rounded once, at the float64 position (under the 53-bit precision control
+ * the float64 kernels set, above); scaling back is exact. (The trick of
+ * Java's strictfp on the x87.) A float32 product is exact in the x87 and
+ * rounded once when it becomes a float. */
+static inline float crelu__mul_f32(float a, float b) {
+    return a * b;
+}
+
+static inline double crelu__mul_f64(double a, double b) {
+#ifdef CRELU__X87_MATH
+    const long double p = ((long double)a * 0x1p-15360L) * (long double)b;
+    return (double)(p * 0x1p15360L);
+#else
+    return a * b;
+#endif
+}
+
+#define CRELU__MUL(a, b) _Generic((a), float: crelu__mul_f32, double: crelu__mul_f64)(a, b)
+
 #endif /* CRELU_X87_H */
