@@ -130,7 +130,8 @@ def main():
     parser.add_argument("--c-overhead", required=True, help="path to crelu-overhead")
     parser.add_argument("--luadir", default="lib/lua/5.4")
     parser.add_argument("--nodedir", default="lib/node_modules/crelu")
-    parser.add_argument("--pythondir", default="lib/python3/dist-packages")
+    parser.add_argument("--pythondir", required=True,
+                        help="CRELU_INSTALL_PYTHONDIR of the build, relative to the prefix")
     parser.add_argument("--output", help="also write the report to this file")
     args = parser.parse_args()
 

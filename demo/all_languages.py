@@ -111,7 +111,8 @@ def main():
     parser.add_argument("--languages", default="c,lua,node,python")
     parser.add_argument("--luadir", default="lib/lua/5.4")
     parser.add_argument("--nodedir", default="lib/node_modules/crelu")
-    parser.add_argument("--pythondir", default="lib/python3/dist-packages")
+    parser.add_argument("--pythondir", required=True,
+                        help="CRELU_INSTALL_PYTHONDIR of the build, relative to the prefix")
     args = parser.parse_args()
     languages = args.languages.split(",")
 

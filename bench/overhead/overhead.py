@@ -11,7 +11,7 @@ Prints one line per measurement, tab-separated (bench/README.md, "Binding
 overhead"): language, key, description, median ns per call.
 It only reports: no assertions, no thresholds.
 
-Run: PYTHONPATH=<prefix>/lib/python3/dist-packages /usr/bin/python3 bench/overhead/overhead.py
+Run: PYTHONPATH=<prefix>/<CRELU_INSTALL_PYTHONDIR> /usr/bin/python3 bench/overhead/overhead.py
 """
 
 import random
