@@ -4,7 +4,7 @@
 # or its second when the first is a shebang. Source files are:
 #   C and headers (*.c, *.h) and the linker map (*.map):  /* SPDX-... */
 #   JavaScript and TypeScript (*.js, *.mjs, *.cjs, *.ts):  // SPDX-...
-#   Lua (*.lua):                                           -- SPDX-...
+#   Lua (*.lua) and rockspecs (*.rockspec):                 -- SPDX-...
 #   Python (*.py, *.py.in), CMake (CMakeLists.txt, *.cmake, *.cmake.in),
 #   shell (*.sh), gnuplot (*.gp), and any file starting with "#!"
 #   (scripts/, abi/, .ci/):                                # SPDX-...
@@ -27,7 +27,7 @@ while IFS= read -r file; do
     case $file in
         *.c | *.h | *.map) want='/* SPDX-License-Identifier: MIT */' ;;
         *.js | *.mjs | *.cjs | *.ts) want='// SPDX-License-Identifier: MIT' ;;
-        *.lua) want='-- SPDX-License-Identifier: MIT' ;;
+        *.lua | *.rockspec) want='-- SPDX-License-Identifier: MIT' ;;
         *.py | *.py.in | CMakeLists.txt | */CMakeLists.txt | *.cmake | *.cmake.in | *.sh | *.gp)
             want='# SPDX-License-Identifier: MIT' ;;
         *) want='' ;;
