@@ -165,7 +165,7 @@ int crelu_lua__apply(lua_State *L, const crelu_lua__op *op, int in_index, int ou
  * (e.g. "crelu.array") if it has one. */
 const char *crelu_lua__type_name(lua_State *L, int index);
 
-/* ---- crelu.ReLU and crelu.relu ---- */
+/* ---- crelu.ReLU, crelu.relu and crelu.relu_backward ---- */
 
 /* Fills the crelu.ReLU metatable; luaopen_crelu calls it once. */
 void crelu_lua__register_relu(lua_State *L);
@@ -175,5 +175,8 @@ int crelu_lua__relu_new(lua_State *L);
 
 /* Lua function crelu.relu(x [, out]). */
 int crelu_lua__relu_stateless(lua_State *L);
+
+/* Lua function crelu.relu_backward(x, d [, out]). */
+int crelu_lua__relu_backward_stateless(lua_State *L);
 
 #endif /* CRELU_LUA_H */
