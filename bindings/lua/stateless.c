@@ -95,13 +95,14 @@ static int backward_arrays(lua_State *L, crelu_lua__array *x, crelu_lua__array *
     return 1;
 }
 
-/* "3 rows of 7" or "5 elements", for messages (pushed on the stack). */
+/* "3 rows of 7", "1 row of 7" or "5 elements", for messages (pushed on the stack). */
 static const char *shape_text(lua_State *L, const crelu_lua__shape *shape) {
     if (shape->nested) {
-        return lua_pushfstring(L, "%I rows of %I", (lua_Integer)shape->rows,
-                               (lua_Integer)shape->cols);
+        return lua_pushfstring(L, "%I row%s of %I", (lua_Integer)shape->rows,
+                               shape->rows == 1 ? "" : "s", (lua_Integer)shape->cols);
     }
-    return lua_pushfstring(L, "%I elements", (lua_Integer)shape->count);
+    return lua_pushfstring(L, "%I element%s", (lua_Integer)shape->count,
+                           shape->count == 1 ? "" : "s");
 }
 
 /* Two tables of one shape, computed in float64; the result is a new table. */

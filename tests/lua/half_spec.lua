@@ -406,7 +406,7 @@ describe("bf16 and f16 bad input", function()
        crelu.relu_backward(f.h, {1, 2, 3, 4, 5}) end,
      {"crelu.relu_backward", "two crelu.arrays or two tables", "got crelu.array and table"}},
     {"relu_backward on tables of two shapes", function() crelu.relu_backward({1, 2}, {{1, 2}}) end,
-     {"crelu.relu_backward", "same shape", "x: 2 elements, d: 1 rows of 2"}},
+     {"crelu.relu_backward", "same shape", "x: 2 elements, d: 1 row of 2"}},
     {"relu_backward with out for tables", function(_, f)
        crelu.relu_backward({1}, {1}, f.out_bf16) end,
      {"crelu.relu_backward", "out is only for crelu.array input"}},
