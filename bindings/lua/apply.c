@@ -35,10 +35,7 @@ static int status_error(lua_State *L, const char *who, int status, const char *d
 
 static int run(const crelu_lua__op *op, crelu_lua__dtype dtype, const void *in, void *out,
                size_t n) {
-    if (dtype == CRELU_LUA__F32) {
-        return op->f32(op->state, in, out, n);
-    }
-    return op->f64(op->state, in, out, n);
+    return op->run[dtype](op->state, in, out, n);
 }
 
 static int apply_array(lua_State *L, const crelu_lua__op *op, crelu_lua__array *in,
@@ -56,8 +53,8 @@ static int apply_array(lua_State *L, const crelu_lua__op *op, crelu_lua__array *
                               crelu_lua__type_name(L, out_index));
         }
         if (out->dtype != in->dtype) {
-            return luaL_error(L, "%s: out is an %s array but %s is %s; they must match", op->who,
-                              crelu_lua__dtype_name(out->dtype), op->in_name, dtype);
+            return luaL_error(L, "%s: out is %s array but %s is %s; they must match", op->who,
+                              crelu_lua__dtype_article(out->dtype), op->in_name, dtype);
         }
         if (out->length != in->length) {
             return luaL_error(L, "%s: out has %I elements but %s has %I; they must match",
@@ -69,8 +66,9 @@ static int apply_array(lua_State *L, const crelu_lua__op *op, crelu_lua__array *
     int status = run(op, in->dtype, in->data, out->data, in->length);
     if (status != CRELU_OK) {
         return status_error(L, op->who, status,
-                            lua_pushfstring(L, " (%s: an %s array of %I elements)", op->in_name,
-                                            dtype, (lua_Integer)in->length));
+                            lua_pushfstring(L, " (%s: %s array of %I elements)", op->in_name,
+                                            crelu_lua__dtype_article(in->dtype),
+                                            (lua_Integer)in->length));
     }
     return 1;
 }
@@ -86,7 +84,7 @@ static int apply_table(lua_State *L, const crelu_lua__op *op, int in_index, int 
      * In place: the C API allows y == x. */
     double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
     crelu_lua__table_read(L, in_index, &shape, values, op->who);
-    int status = op->f64(op->state, values, values, shape.count);
+    int status = op->run[CRELU_LUA__F64](op->state, values, values, shape.count);
     if (status != CRELU_OK) {
         return status_error(L, op->who, status,
                             lua_pushfstring(L, " (%s: a table of %I numbers, computed as f64)",
@@ -117,8 +115,8 @@ static int apply_pair(lua_State *L, const crelu_lua__op *op, int in_index, int o
     int status = run(op, in->dtype, in->data, out->data, in->length);
     if (status != CRELU_OK) {
         return status_error(L, op->who, status,
-                            lua_pushfstring(L, " (%s: an %s array of %I elements)", op->in_name,
-                                            crelu_lua__dtype_name(in->dtype),
+                            lua_pushfstring(L, " (%s: %s array of %I elements)", op->in_name,
+                                            crelu_lua__dtype_article(in->dtype),
                                             (lua_Integer)in->length));
     }
     return 1;

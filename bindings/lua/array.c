@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * crelu.array: a fixed-length flat buffer of float32 or float64 that the C
- * library reads and writes in place (the zero-copy path), with 1-based,
- * bounds-checked element access from Lua.
+ * crelu.array: a fixed-length flat buffer of float32, float64, bfloat16 or
+ * float16 that the C library reads and writes in place (the zero-copy
+ * path), with 1-based, bounds-checked element access from Lua: as numbers,
+ * and as bit patterns (a:bits(i), a:set_bits(i, v)).
  */
 #include <limits.h>
 #include <stddef.h>
@@ -11,14 +12,22 @@
 
 #include "crelu_lua.h"
 
-static const char *const dtype_names[] = {"f32", "f64", NULL};
+/* By crelu_lua__dtype. */
+static const char *const dtype_names[] = {"f32", "f64", "bf16", "f16", NULL};
+static const char *const dtype_articles[] = {"an f32", "an f64", "a bf16", "an f16"};
+static const size_t element_sizes[] = {sizeof(float), sizeof(double), sizeof(uint16_t),
+                                       sizeof(uint16_t)};
 
 static size_t element_size(crelu_lua__dtype dtype) {
-    return dtype == CRELU_LUA__F32 ? sizeof(float) : sizeof(double);
+    return element_sizes[dtype];
 }
 
 const char *crelu_lua__dtype_name(crelu_lua__dtype dtype) {
     return dtype_names[dtype];
+}
+
+const char *crelu_lua__dtype_article(crelu_lua__dtype dtype) {
+    return dtype_articles[dtype];
 }
 
 crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__dtype dtype,
@@ -56,10 +65,32 @@ static crelu_lua__array *check_self(lua_State *L, const char *who) {
 }
 
 static double get_element(const crelu_lua__array *array, size_t i) {
-    if (array->dtype == CRELU_LUA__F32) {
+    switch (array->dtype) {
+    case CRELU_LUA__F32:
         return (double)((const float *)(const void *)array->data)[i];
+    case CRELU_LUA__F64:
+        return ((const double *)(const void *)array->data)[i];
+    default:
+        return crelu_lua__half_to_double(((const uint16_t *)(const void *)array->data)[i],
+                                         array->dtype);
     }
-    return ((const double *)(const void *)array->data)[i];
+}
+
+/* Stores `value`: float32 rounds to nearest (the C conversion, as
+ * string.pack("f") does; out of range gives inf), bfloat16 and float16
+ * narrow straight from the double (half.c), never through float. */
+static void set_element(crelu_lua__array *array, size_t i, double value) {
+    switch (array->dtype) {
+    case CRELU_LUA__F32:
+        ((float *)(void *)array->data)[i] = (float)value;
+        break;
+    case CRELU_LUA__F64:
+        ((double *)(void *)array->data)[i] = value;
+        break;
+    default:
+        ((uint16_t *)(void *)array->data)[i] = crelu_lua__double_to_half(value, array->dtype);
+        break;
+    }
 }
 
 /* The 0-based position of Lua index `key_index` in the array, or an error. */
@@ -139,13 +170,7 @@ static int array_newindex(lua_State *L) {
         return luaL_error(L, "crelu.array: element %I must be set to a number, got %s",
                           (lua_Integer)position + 1, crelu_lua__type_name(L, 3));
     }
-    double value = lua_tonumber(L, 3);
-    if (array->dtype == CRELU_LUA__F32) {
-        /* Rounds to nearest, as string.pack("f") does; out of range gives inf. */
-        ((float *)(void *)array->data)[position] = (float)value;
-    } else {
-        ((double *)(void *)array->data)[position] = value;
-    }
+    set_element(array, position, lua_tonumber(L, 3));
     return 0;
 }
 
@@ -174,9 +199,76 @@ static int array_totable(lua_State *L) {
     return 1;
 }
 
+/* a:bits(i): element i's bit pattern, as a non-negative integer (16 or 32
+ * bits); for f64, the integer with the same 64 bits (string.pack("<i8")). */
+static int array_bits(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:bits");
+    size_t i = checked_position(L, array, 2);
+    const void *data = array->data;
+    switch (array->dtype) {
+    case CRELU_LUA__F32: {
+        uint32_t bits;
+        memcpy(&bits, (const float *)data + i, sizeof bits);
+        lua_pushinteger(L, (lua_Integer)bits);
+        break;
+    }
+    case CRELU_LUA__F64: {
+        int64_t bits;
+        memcpy(&bits, (const double *)data + i, sizeof bits);
+        lua_pushinteger(L, (lua_Integer)bits);
+        break;
+    }
+    default:
+        lua_pushinteger(L, (lua_Integer)((const uint16_t *)data)[i]);
+        break;
+    }
+    return 1;
+}
+
+/* a:set_bits(i, v): stores the bit pattern v, unchanged (a signalling NaN
+ * too): 0..0xffff for bf16 and f16, 0..0xffffffff for f32, any integer for
+ * f64 (its 64 bits). */
+static int array_set_bits(lua_State *L) {
+    crelu_lua__array *array = check_self(L, "crelu.array:set_bits");
+    size_t i = checked_position(L, array, 2);
+    int is_integer = 0;
+    lua_Integer bits = lua_tointegerx(L, 3, &is_integer);
+    if (lua_type(L, 3) != LUA_TNUMBER || !is_integer) {
+        return luaL_error(L, "crelu.array:set_bits: the bit pattern must be an integer, got %s",
+                          lua_type(L, 3) == LUA_TNUMBER ? luaL_tolstring(L, 3, NULL)
+                                                        : crelu_lua__type_name(L, 3));
+    }
+    void *data = array->data;
+    lua_Integer max = array->dtype == CRELU_LUA__F32   ? (lua_Integer)UINT32_MAX
+                      : array->dtype == CRELU_LUA__F64 ? LUA_MAXINTEGER
+                                                       : (lua_Integer)UINT16_MAX;
+    if (array->dtype != CRELU_LUA__F64 && (bits < 0 || bits > max)) {
+        return luaL_error(L, "crelu.array:set_bits: %I is not a bit pattern of %s (0..%I)", bits,
+                          crelu_lua__dtype_name(array->dtype), max);
+    }
+    switch (array->dtype) {
+    case CRELU_LUA__F32: {
+        uint32_t pattern = (uint32_t)bits;
+        memcpy((float *)data + i, &pattern, sizeof pattern);
+        break;
+    }
+    case CRELU_LUA__F64: {
+        int64_t pattern = (int64_t)bits;
+        memcpy((double *)data + i, &pattern, sizeof pattern);
+        break;
+    }
+    default:
+        ((uint16_t *)data)[i] = (uint16_t)bits;
+        break;
+    }
+    return 0;
+}
+
 void crelu_lua__register_array(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"totable", array_totable},
+        {"bits", array_bits},
+        {"set_bits", array_set_bits},
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
@@ -188,7 +280,7 @@ void crelu_lua__register_array(lua_State *L) {
     };
     luaL_getmetatable(L, CRELU_LUA__ARRAY_TYPE);
     crelu_lua__set_functions(L, metamethods);
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 3);
     crelu_lua__set_functions(L, methods);
     crelu_lua__push_closure(L, array_index, 1);
     lua_setfield(L, -2, "__index");
@@ -206,15 +298,18 @@ static crelu_lua__dtype check_dtype(lua_State *L, int index) {
                 return (crelu_lua__dtype)i;
             }
         }
-        luaL_error(L, "crelu.array: dtype must be \"f32\" or \"f64\", got \"%s\"", name);
+        luaL_error(L, "crelu.array: dtype must be \"f32\", \"f64\", \"bf16\" or \"f16\", "
+                      "got \"%s\"",
+                   name);
     }
-    luaL_error(L, "crelu.array: dtype must be \"f32\" or \"f64\", got %s",
+    luaL_error(L, "crelu.array: dtype must be \"f32\", \"f64\", \"bf16\" or \"f16\", got %s",
                crelu_lua__type_name(L, index));
     return CRELU_LUA__F64;
 }
 
 /* crelu.array(n [, dtype]): n zeros; crelu.array(t [, dtype]): a copy of the
- * flat table t, rounded to float32 for "f32". dtype defaults to "f64". */
+ * flat table t, each number stored as a[i] = v stores it. dtype defaults to
+ * "f64". */
 int crelu_lua__array_new(lua_State *L) {
     crelu_lua__dtype dtype = check_dtype(L, 2);
     if (lua_type(L, 1) == LUA_TNUMBER) {
@@ -236,16 +331,12 @@ int crelu_lua__array_new(lua_State *L) {
         return luaL_error(L, "crelu.array: expected a flat table of numbers, got a table of rows");
     }
     /* Read into a scratch buffer first: a non-number raises an error, and
-     * float32 needs a conversion anyway. */
+     * every dtype but f64 needs a conversion anyway. */
     double *values = lua_newuserdatauv(L, shape.count * sizeof(double), 0);
     crelu_lua__table_read(L, 1, &shape, values, "crelu.array");
     crelu_lua__array *array = crelu_lua__push_array(L, shape.count, dtype, "crelu.array");
     for (size_t i = 0; i < shape.count; i++) {
-        if (dtype == CRELU_LUA__F32) {
-            ((float *)(void *)array->data)[i] = (float)values[i];
-        } else {
-            ((double *)(void *)array->data)[i] = values[i];
-        }
+        set_element(array, i, values[i]);
     }
     return 1;
 }

@@ -12,6 +12,7 @@
 #define CRELU_LUA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -54,9 +55,16 @@ static inline void *crelu_lua__test_udata(lua_State *L, int index, int metatable
     return same ? data : NULL;
 }
 
-/* ---- crelu.array: a flat, fixed-length buffer of float32 or float64 ---- */
+/* ---- crelu.array: a flat, fixed-length buffer of one dtype ---- */
 
-typedef enum crelu_lua__dtype { CRELU_LUA__F32 = 0, CRELU_LUA__F64 = 1 } crelu_lua__dtype;
+/* The order is that of the names in array.c and of every kernel row. */
+typedef enum crelu_lua__dtype {
+    CRELU_LUA__F32 = 0,
+    CRELU_LUA__F64 = 1,
+    CRELU_LUA__BF16 = 2, /* stored as uint16_t bit patterns, as crelu.h takes them */
+    CRELU_LUA__F16 = 3,
+    CRELU_LUA__DTYPES = 4
+} crelu_lua__dtype;
 
 typedef struct crelu_lua__array {
     size_t length;
@@ -65,8 +73,11 @@ typedef struct crelu_lua__array {
     _Alignas(double) unsigned char data[];
 } crelu_lua__array;
 
-/* "f32" or "f64". */
+/* "f32", "f64", "bf16" or "f16". */
 const char *crelu_lua__dtype_name(crelu_lua__dtype dtype);
+
+/* "an f32", "a bf16", ...: the name with its article, for messages. */
+const char *crelu_lua__dtype_article(crelu_lua__dtype dtype);
 
 /* Pushes a new zero-filled array; `who` names the Lua function for errors. */
 crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__dtype dtype,
@@ -82,6 +93,19 @@ void crelu_lua__register_array(lua_State *L);
 
 /* Lua function crelu.array(n | table [, dtype]). */
 int crelu_lua__array_new(lua_State *L);
+
+/* ---- bfloat16 and float16 <-> Lua numbers (half.c) ---- */
+
+/* The value of the 16-bit pattern `bits` of `dtype` (CRELU_LUA__BF16 or
+ * CRELU_LUA__F16) as a double: exact, a NaN keeping its sign and payload
+ * (a signalling one stays signalling). */
+double crelu_lua__half_to_double(uint16_t bits, crelu_lua__dtype dtype);
+
+/* `value` narrowed once to `dtype` (CRELU_LUA__BF16 or CRELU_LUA__F16),
+ * round-to-nearest-even, overflow to infinity, subnormals kept; a NaN keeps
+ * its sign and the top payload bits that fit (or the lowest payload bit, if
+ * those are all zero). */
+uint16_t crelu_lua__double_to_half(double value, crelu_lua__dtype dtype);
 
 /* ---- tables of numbers: flat {1, 2} or nested rows {{1, 2}, {3, 4}} ---- */
 
@@ -115,17 +139,19 @@ void crelu_lua__table_push(lua_State *L, const crelu_lua__shape *shape, const do
  * object was closed during the call, after its arguments were checked. */
 #define CRELU_LUA__CLOSED (-1)
 
-/* One C entry point in both dtypes, with the state it needs (a crelu.ReLU
- * object or nothing). Each returns a crelu status or CRELU_LUA__CLOSED.
- * Each reads what it needs of `state` itself, when called: the binding
- * allocates before that, and an allocation can run a __gc that closes the
- * object in mid-call. */
+/* One C entry point on `in` and `out`, n elements of one dtype each (the
+ * kernel's row says which), with the state it needs (a crelu.ReLU object or
+ * nothing). Returns a crelu status or CRELU_LUA__CLOSED. It reads what it
+ * needs of `state` itself, when called: the binding allocates before that,
+ * and an allocation can run a __gc that closes the object in mid-call. */
+typedef int (*crelu_lua__kernel)(void *state, const void *in, void *out, size_t n);
+
+/* One C entry point in every dtype, with its state. */
 typedef struct crelu_lua__op {
     const char *who;     /* "crelu.ReLU:forward", for error messages */
     const char *in_name; /* what the input is called in messages: "x" or "d" */
     void *state;
-    int (*f32)(void *state, const float *in, float *out, size_t n);
-    int (*f64)(void *state, const double *in, double *out, size_t n);
+    const crelu_lua__kernel *run; /* CRELU_LUA__DTYPES entries, by dtype */
 } crelu_lua__op;
 
 /* Applies `op` to the value at `in_index`, a crelu.array or a table, and
@@ -139,7 +165,7 @@ int crelu_lua__apply(lua_State *L, const crelu_lua__op *op, int in_index, int ou
  * (e.g. "crelu.array") if it has one. */
 const char *crelu_lua__type_name(lua_State *L, int index);
 
-/* ---- crelu.ReLU and crelu.relu ---- */
+/* ---- crelu.ReLU, crelu.relu and crelu.relu_backward ---- */
 
 /* Fills the crelu.ReLU metatable; luaopen_crelu calls it once. */
 void crelu_lua__register_relu(lua_State *L);
@@ -149,5 +175,8 @@ int crelu_lua__relu_new(lua_State *L);
 
 /* Lua function crelu.relu(x [, out]). */
 int crelu_lua__relu_stateless(lua_State *L);
+
+/* Lua function crelu.relu_backward(x, d [, out]). */
+int crelu_lua__relu_backward_stateless(lua_State *L);
 
 #endif /* CRELU_LUA_H */

@@ -14,6 +14,7 @@ int luaopen_crelu(lua_State *L) {
     static const luaL_Reg functions[] = {
         {"ReLU", crelu_lua__relu_new},
         {"relu", crelu_lua__relu_stateless},
+        {"relu_backward", crelu_lua__relu_backward_stateless},
         {"array", crelu_lua__array_new},
         {NULL, NULL},
     };
@@ -27,7 +28,7 @@ int luaopen_crelu(lua_State *L) {
     crelu_lua__new_metatables(L);
     crelu_lua__register_array(L);
     crelu_lua__register_relu(L);
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 7);
     crelu_lua__set_functions(L, functions);
     lua_pushstring(L, crelu_version_string());
     lua_setfield(L, -2, "version");

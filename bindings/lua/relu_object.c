@@ -166,34 +166,39 @@ static crelu_ctx *context_of(void *self) {
     return ((relu_object *)self)->ctx;
 }
 
-static int forward_f32(void *self, const float *x, float *y, size_t n) {
-    crelu_ctx *ctx = context_of(self);
-    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_forward_f32(ctx, x, y, n);
-}
-static int forward_f64(void *self, const double *x, double *y, size_t n) {
-    crelu_ctx *ctx = context_of(self);
-    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_forward_f64(ctx, x, y, n);
-}
-static int backward_f32(void *self, const float *dy, float *dx, size_t n) {
-    crelu_ctx *ctx = context_of(self);
-    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_backward_f32(ctx, dy, dx, n);
-}
-static int backward_f64(void *self, const double *dy, double *dx, size_t n) {
-    crelu_ctx *ctx = context_of(self);
-    return ctx == NULL ? CRELU_LUA__CLOSED : crelu_backward_f64(ctx, dy, dx, n);
-}
+/* One wrapper per entry point and dtype; `name` is forward or backward. */
+#define CRELU_LUA__WRAP(name, suffix)                                                    \
+    static int name##_##suffix(void *self, const void *in, void *out, size_t n) {        \
+        crelu_ctx *ctx = context_of(self);                                                \
+        return ctx == NULL ? CRELU_LUA__CLOSED : crelu_##name##_##suffix(ctx, in, out, n); \
+    }
+CRELU_LUA__WRAP(forward, f32)
+CRELU_LUA__WRAP(forward, f64)
+CRELU_LUA__WRAP(forward, bf16)
+CRELU_LUA__WRAP(forward, f16)
+CRELU_LUA__WRAP(backward, f32)
+CRELU_LUA__WRAP(backward, f64)
+CRELU_LUA__WRAP(backward, bf16)
+CRELU_LUA__WRAP(backward, f16)
+#undef CRELU_LUA__WRAP
+
+/* By crelu_lua__dtype. */
+static const crelu_lua__kernel forward_kernels[CRELU_LUA__DTYPES] = {forward_f32, forward_f64,
+                                                                     forward_bf16, forward_f16};
+static const crelu_lua__kernel backward_kernels[CRELU_LUA__DTYPES] = {
+    backward_f32, backward_f64, backward_bf16, backward_f16};
 
 /* r:forward(x [, out]) and r(x [, out]). */
 static int relu_forward(lua_State *L) {
     relu_object *object = check_open(L, "crelu.ReLU:forward");
-    crelu_lua__op op = {"crelu.ReLU:forward", "x", object, forward_f32, forward_f64};
+    crelu_lua__op op = {"crelu.ReLU:forward", "x", object, forward_kernels};
     return crelu_lua__apply(L, &op, 2, 3);
 }
 
 /* r:backward(d [, out]). */
 static int relu_backward(lua_State *L) {
     relu_object *object = check_open(L, "crelu.ReLU:backward");
-    crelu_lua__op op = {"crelu.ReLU:backward", "d", object, backward_f32, backward_f64};
+    crelu_lua__op op = {"crelu.ReLU:backward", "d", object, backward_kernels};
     return crelu_lua__apply(L, &op, 2, 3);
 }
 

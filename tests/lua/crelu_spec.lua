@@ -425,6 +425,23 @@ describe("crelu.relu (stateless)", function()
     assert_bits(crelu.relu(x32):totable(), want, "f32")
     assert.are.same({{0.0, 1.0}}, crelu.relu({{-1.0, 1.0}}))
   end)
+
+  it("relu_backward is PyTorch's ReLU backward on tables and arrays, with or without out", function()
+    local want64 = map(X, function(v, i) return ref_backward(v, D[i], {}, identity) end)
+    assert_bits(crelu.relu_backward(X, D), want64)
+    assert_bits(flatten(crelu.relu_backward(nested(X, 1, #X), nested(D, 1, #D))), want64)
+    local x64, d64 = crelu.array(X), crelu.array(D)
+    assert_bits(crelu.relu_backward(x64, d64):totable(), want64)
+    local x32, d32 = crelu.array(X, "f32"), crelu.array(D, "f32")
+    local want32 = map(x32:totable(), function(v, i) return ref_backward(v, d32[i], {}, fround) end)
+    local out = poisoned(#x32, "f32")
+    assert.is_true(rawequal(out, crelu.relu_backward(x32, d32, out)))
+    assert_bits(out:totable(), want32, "f32")
+    crelu.relu_backward(x32, d32, d32) -- in place on d
+    assert_bits(d32:totable(), want32, "f32")
+    crelu.relu_backward(x64, d64, x64) -- in place on x
+    assert_bits(x64:totable(), want64)
+  end)
 end)
 
 describe("lifetime", function()
@@ -556,8 +573,8 @@ describe("bad input", function()
      {"crelu.array", "element 1 must be set to a number, got string"}},
     {"array field set", function(_, f) f.out32.dtype = "f64" end,
      {"crelu.array", "cannot set field 'dtype'"}},
-    {"array of an unknown dtype", function() crelu.array(3, "f16") end,
-     {"crelu.array", "dtype must be \"f32\" or \"f64\", got \"f16\""}},
+    {"array of an unknown dtype", function() crelu.array(3, "f8") end,
+     {"crelu.array", "dtype must be \"f32\", \"f64\", \"bf16\" or \"f16\", got \"f8\""}},
     {"array of a negative length", function() crelu.array(-1) end,
      {"crelu.array", "length must be a non-negative integer, got -1"}},
     {"array of a fractional length", function() crelu.array(2.5) end,

@@ -13,6 +13,7 @@
 -- then "ALIVE <bits> ..." from the closing check.
 
 local reference = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "reference.lua")
+local half = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "half_reference.lua")
 local fround, identity = reference.fround, reference.identity
 
 local LUA = os.getenv("CRELU_TEST_LUA") or "lua5.4"
@@ -644,6 +645,39 @@ local CASES = {
              err("backward element count differs from the last forward (d: an f32 array of 0"),
              err("backward called before any successful forward"),
              ok_values({}), ok_values({})}},
+
+  -- bfloat16 and float16 (issue 14).
+  {name = "16-bit arrays: bit patterns past every limit, integer values, mixed dtypes",
+   code = [[local h = crelu.array(2, "f16")
+            for _, v in ipairs({0x10000, -1, math.maxinteger, math.mininteger, 2.0 ^ 63,
+                                0 / 0, math.huge}) do
+              report(pcall(h.set_bits, h, 1, v))
+            end
+            h[1] = math.maxinteger
+            h[2] = math.mininteger
+            report(true, h)
+            local b = crelu.array({-1.0, 2.0, 0 / 0}, "bf16")
+            report(pcall(R.forward, R, b, crelu.array(3, "f16")))
+            report(pcall(R.forward, R, b))
+            report(pcall(R.backward, R, crelu.array(3, "f16")))
+            report(pcall(crelu.relu_backward, b, crelu.array(3, "f16")))
+            report(pcall(crelu.relu_backward, b, b, crelu.array(3)))
+            report(pcall(crelu.array, 1 << 62, "bf16"))]],
+   expect = {err("65536 is not a bit pattern of f16 (0..65535)"),
+             err("-1 is not a bit pattern of f16"),
+             err("9223372036854775807 is not a bit pattern of f16"),
+             err("-9223372036854775808 is not a bit pattern of f16"),
+             err("the bit pattern must be an integer, got 9.2233720368548e+18"),
+             err("the bit pattern must be an integer, got "),
+             err("the bit pattern must be an integer, got inf"),
+             ok_values({math.huge, -math.huge}),
+             err("out is an f16 array but x is bf16; they must match"),
+             ok_values({half.widen(0x0000, "bf16"), half.widen(0x4000, "bf16"),
+                        half.widen(0xffff, "bf16")}),
+             err("backward dtype differs from the last forward (d: an f16 array of 3 elements)"),
+             err("d is an f16 array but x is bf16; they must match"),
+             err("out is an f64 array but d is bf16; they must match"),
+             err("elements of bf16 do not fit in memory")}},
 
   -- Objects: closed, options.
   {name = "a closed object, closed twice, <close> on the error path, hostile options",
