@@ -9,8 +9,10 @@
 //   a private field, which cannot be forged or inherited; the addon finds
 //   the context from it without napi_unwrap's property lookups.
 // - The operands: a typed array's own type name, read from its internal
-//   slot, picks the addon's entry point for Float32Array or Float64Array,
-//   which skips Node-API's test against each typed array kind in turn.
+//   slot, picks the addon's entry point for Float32Array, Float64Array,
+//   Uint16Array (read as the object's dtype option says) or Float16Array,
+//   which skips Node-API's test against each typed array kind in turn (and
+//   knows a Float16Array where Node-API cannot name one).
 // - A plain array of numbers is copied here into a Float64Array in one
 //   loop; Node-API reads one element per call.
 // Anything else (wrong types or sizes, bad elements, a closed object, a
@@ -25,6 +27,10 @@ const { ReLU, internal } = addon;
 const { apply } = Reflect;
 const FLOAT32 = 'Float32Array';
 const FLOAT64 = 'Float64Array';
+const UINT16 = 'Uint16Array';
+const FLOAT16 = 'Float16Array';
+// The runtime's Float16Array (Node 20 has none), as it was at load.
+const Float16 = typeof globalThis.Float16Array === 'function' ? globalThis.Float16Array : undefined;
 
 // Returns its argument from a base constructor, so that Slot's private
 // field is added to an object made elsewhere (the addon's constructor).
@@ -128,15 +134,18 @@ function fastOperands(x, out, float32, float64) {
 
 // A ReLU method: the fast entry point when the operands suit it (it gives
 // undefined when anything else is wrong), else the checked method.
-function method(name, float32, float64, checked) {
+function method(name, float32, float64, uint16, float16, checked) {
   return {
     [name](x, out) {
       const slot = Slot.of(this);
       if (slot >= 0) {
         const type = typedPair(x, out);
-        // The common case first, without fastOperands' array.
+        // The common case first, without fastOperands' array; 16-bit data
+        // after both float types, so that they pay nothing for it.
         const fast = type === FLOAT32 ? float32(slot, x, out ?? newLike(x, Float32Array))
-          : type === FLOAT64 ? float64(slot, x, out ?? newLike(x, Float64Array)) : undefined;
+          : type === FLOAT64 ? float64(slot, x, out ?? newLike(x, Float64Array))
+            : type === UINT16 ? uint16(slot, x, out ?? newLike(x, Uint16Array))
+              : type === FLOAT16 ? float16(slot, x, out ?? newLike(x, Float16)) : undefined;
         if (fast !== undefined) return fast;
         if (type === undefined) {
           const operands = fastOperands(x, out, float32, float64);
@@ -154,13 +163,13 @@ function method(name, float32, float64, checked) {
 }
 
 const { prototype } = ReLU;
-for (const [name, float32, float64] of [
-  ['forward', internal.forwardFloat32, internal.forwardFloat64],
-  ['backward', internal.backwardFloat32, internal.backwardFloat64],
+for (const [name, float32, float64, uint16, float16] of [
+  ['forward', internal.forwardFloat32, internal.forwardFloat64, internal.forwardUint16, internal.forwardFloat16],
+  ['backward', internal.backwardFloat32, internal.backwardFloat64, internal.backwardUint16, internal.backwardFloat16],
 ]) {
   // With the attributes of the addon's method it replaces.
   Object.defineProperty(prototype, name, {
-    value: method(name, float32, float64, prototype[name]),
+    value: method(name, float32, float64, uint16, float16, prototype[name]),
     writable: true,
     configurable: true,
     enumerable: false,
@@ -197,11 +206,15 @@ Object.defineProperty(prototype, util.inspect.custom, {
   enumerable: false,
 });
 
-// relu(x, out?), dispatched as the methods are.
-function relu(x, out) {
+// relu(x, out?, options?), dispatched as the methods are. With options
+// (dtype, for a Uint16Array) it is the addon's checked relu that reads them,
+// once.
+function relu(x, out, options) {
+  if (options !== undefined) return addon.relu(x, out, options);
   const type = typedPair(x, out);
   const fast = type === FLOAT32 ? internal.reluFloat32(x, out ?? newLike(x, Float32Array))
-    : type === FLOAT64 ? internal.reluFloat64(x, out ?? newLike(x, Float64Array)) : undefined;
+    : type === FLOAT64 ? internal.reluFloat64(x, out ?? newLike(x, Float64Array))
+      : type === FLOAT16 ? internal.reluFloat16(x, out ?? newLike(x, Float16)) : undefined;
   if (fast !== undefined) return fast;
   if (type === undefined) {
     const operands = fastOperands(x, out, internal.reluFloat32, internal.reluFloat64);

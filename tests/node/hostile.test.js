@@ -303,7 +303,7 @@ const CASES = [
 
   // Proxies and recursive containers.
   ['a Proxy of a Float32Array as x', (h) => h.attempt(() => h.relu(new Proxy(new Float32Array(2), {}))),
-    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x must be a Float32Array, a Float64Array or an array of numbers; got an object$/)],
+    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x must be a Float32Array, a Float64Array, a Uint16Array, a Float16Array or an array of numbers; got an object$/)],
   ['a Proxy of a Float64Array as out', (h) => h.attempt(() => h.primed().forward([1, 2, 3], new Proxy(new Float64Array(3), {}))),
     throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: out must be a Float64Array .*got an object$/)],
   ['an array that contains itself', (h) => {
