@@ -7,6 +7,7 @@
 // where the runtime has one.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const util = require('node:util');
 const { ReLU, relu } = require('crelu');
 const half = require('./half_reference');
 const { halfPairs, assertSameHalves } = require('./half_samples');
@@ -106,6 +107,13 @@ test('a ReLU with a dtype still takes float arrays, and switches dtype from forw
   assertSameHalves(r.forward(x16), Uint16Array.of(0, 0x4000), 'f16 forward after a float32 one');
   assertSameHalves(r.backward(Uint16Array.of(0x4200, 0x4400)), Uint16Array.of(0, 0x4400), 'f16 backward');
   assert.deepEqual(r.forward([-1, 2]), Float64Array.of(0, 2), 'a plain array is float64 whatever the dtype');
+});
+
+test('util.inspect shows the dtype when one was given', () => {
+  assert.equal(util.inspect(new ReLU({ dtype: 'bf16' }), { breakLength: Infinity }),
+    "ReLU { save: 'x', grad: 'pytorch', negativeSlope: 0, maxValue: Infinity, dtype: 'bf16', closed: false }");
+  assert.match(util.inspect(new ReLU({ dtype: 'f16', save: 'mask' }), { breakLength: Infinity }), /save: 'mask'.*dtype: 'f16'/);
+  assert.doesNotMatch(util.inspect(new ReLU()), /dtype/);
 });
 
 test('empty Uint16Arrays give empty Uint16Arrays', () => {
