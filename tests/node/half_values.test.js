@@ -148,6 +148,20 @@ test('Float16Array: float16 without a dtype option, results of its type',
       assertSameHalves(bits(r.backward(dy16)), half.backward('f16', x, dy, options), 'Float16Array backward', x);
     }
     assertSameHalves(bits(relu(x16)), half.forward('f16', x, {}), 'Float16Array relu', x);
+    // out and in place; a float16 Uint16Array forward, then a Float16Array backward.
+    const f = new ReLU({ dtype: 'f16', grad: 'cs231n' });
+    const out = new Float16(x16.length);
+    assert.equal(f.forward(x, undefined) instanceof Uint16Array, true);
+    assert.equal(f.backward(dy16, out), out);
+    assertSameHalves(bits(out), half.backward('f16', x, dy, { grad: 'cs231n' }), 'Float16Array backward after a Uint16Array f16 forward', x);
+    const inPlace = new Float16(x.buffer.slice(0));
+    assert.equal(relu(inPlace, inPlace), inPlace);
+    assertSameHalves(bits(inPlace), half.forward('f16', x, {}), 'Float16Array relu in place', x);
+    // Misuse: the errors name the type, and the object works on.
+    assert.throws(() => f.forward(x16, new Uint16Array(x16.length)),
+      { name: 'TypeError', code: 'CRELU_ERR_INVALID_TYPE', message: /^ReLU\.forward: out must be a Float16Array \(like x's result\); got Uint16Array$/ });
+    assert.throws(() => relu(x16, new Float16(1)), { name: 'RangeError', code: 'CRELU_ERR_SIZE_MISMATCH' });
+    assertSameHalves(bits(f.backward(dy16)), half.backward('f16', x, dy, { grad: 'cs231n' }), 'backward after the errors', x);
     // A bfloat16 forward then float16 data: the library's dtype mismatch.
     const r = new ReLU({ dtype: 'bf16' });
     r.forward(new Uint16Array(x16.length));
