@@ -133,29 +133,37 @@ function fastOperands(x, out, float32, float64) {
 }
 
 // A ReLU method: the fast entry point when the operands suit it (it gives
-// undefined when anything else is wrong), else the checked method.
+// undefined when anything else is wrong), else the checked method. Only the
+// float types are in the method itself, which the JIT inlines whole; 16-bit
+// data and plain arrays are in `others` (with them inside, forward(x, out)
+// on a Float32Array(1024) measured a few ns slower).
 function method(name, float32, float64, uint16, float16, checked) {
+  function others(self, slot, type, x, out) {
+    if (type === UINT16 || type === FLOAT16) {
+      const y = type === UINT16 ? uint16(slot, x, out ?? newLike(x, Uint16Array))
+        : float16(slot, x, out ?? newLike(x, Float16));
+      if (y !== undefined) return y;
+    } else if (type === undefined) {
+      const operands = fastOperands(x, out, float32, float64);
+      if (operands !== undefined) {
+        const [input, result, entry] = operands;
+        const y = entry(slot, input, result);
+        if (y !== undefined) return y;
+        return apply(checked, self, [input, out]);
+      }
+    }
+    return apply(checked, self, [x, out]);
+  }
   return {
     [name](x, out) {
       const slot = Slot.of(this);
       if (slot >= 0) {
         const type = typedPair(x, out);
-        // The common case first, without fastOperands' array; 16-bit data
-        // after both float types, so that they pay nothing for it.
+        // The common case first, without fastOperands' array.
         const fast = type === FLOAT32 ? float32(slot, x, out ?? newLike(x, Float32Array))
-          : type === FLOAT64 ? float64(slot, x, out ?? newLike(x, Float64Array))
-            : type === UINT16 ? uint16(slot, x, out ?? newLike(x, Uint16Array))
-              : type === FLOAT16 ? float16(slot, x, out ?? newLike(x, Float16)) : undefined;
+          : type === FLOAT64 ? float64(slot, x, out ?? newLike(x, Float64Array)) : undefined;
         if (fast !== undefined) return fast;
-        if (type === undefined) {
-          const operands = fastOperands(x, out, float32, float64);
-          if (operands !== undefined) {
-            const [input, result, entry] = operands;
-            const y = entry(slot, input, result);
-            if (y !== undefined) return y;
-            return apply(checked, this, [input, out]);
-          }
-        }
+        return others(this, slot, type, x, out);
       }
       return apply(checked, this, [x, out]);
     },
@@ -206,16 +214,25 @@ Object.defineProperty(prototype, util.inspect.custom, {
   enumerable: false,
 });
 
-// relu(x, out?, options?), dispatched as the methods are. With options
-// (dtype, for a Uint16Array) it is the addon's checked relu that reads them,
-// once.
+// relu(x, out?, options?), dispatched as the methods are. Only the float
+// types are in this function, which the JIT inlines whole; the rest is in
+// reluOthers (with the 16-bit cases in it, relu(x, out) on a Float32Array(1024) measured 3 to 5 ns slower).
 function relu(x, out, options) {
-  if (options !== undefined) return addon.relu(x, out, options);
-  const type = typedPair(x, out);
+  const type = options === undefined ? typedPair(x, out) : undefined;
   const fast = type === FLOAT32 ? internal.reluFloat32(x, out ?? newLike(x, Float32Array))
-    : type === FLOAT64 ? internal.reluFloat64(x, out ?? newLike(x, Float64Array))
-      : type === FLOAT16 ? internal.reluFloat16(x, out ?? newLike(x, Float16)) : undefined;
+    : type === FLOAT64 ? internal.reluFloat64(x, out ?? newLike(x, Float64Array)) : undefined;
   if (fast !== undefined) return fast;
+  return reluOthers(x, out, options, type);
+}
+
+// With options (dtype, for a Uint16Array) it is the addon's checked relu
+// that reads them, once.
+function reluOthers(x, out, options, type) {
+  if (options !== undefined) return addon.relu(x, out, options);
+  if (type === FLOAT16) {
+    const y = internal.reluFloat16(x, out ?? newLike(x, Float16));
+    if (y !== undefined) return y;
+  }
   if (type === undefined) {
     const operands = fastOperands(x, out, internal.reluFloat32, internal.reluFloat64);
     if (operands !== undefined) {
