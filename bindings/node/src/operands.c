@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What napi_get_typedarray_info's type is preset to: a node older than its
- * Node-API support for a typed array kind (Float16Array before Node 26)
- * reports napi_ok and leaves the type unwritten. */
+/* What napi_get_typedarray_info's type is preset to: for a typed array kind
+ * its Node-API does not know (a Float16Array on some runtimes), node reports
+ * napi_ok and leaves the type unwritten. */
 #define UNNAMED_ARRAY ((napi_typedarray_type)0x7fff)
 
 static const char *typedarray_name(napi_typedarray_type type) {

@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 /* napi_float16_array, the type Node-API gives a Float16Array where it knows
- * one (Node 26's headers name it; older ones, Node 20's included, do not).
+ * one (Node 24.22's headers name it; Node 20's do not).
  * Enum values are ABI: the number is the same in every node that has it. */
 #define CRELU_NODE_FLOAT16_ARRAY ((napi_typedarray_type)11)
 
