@@ -23,13 +23,45 @@ export interface ReLUOptions {
   negativeSlope?: number;
   /** Cap (> 0) for clipped ReLU, 6 = ReLU6; undefined or Infinity (default) = no cap. */
   maxValue?: number;
+  /**
+   * How a Uint16Array's elements are read: bfloat16 or float16 bit
+   * patterns. No default: a Uint16Array without it is a TypeError. Other
+   * inputs do not need it (a Float16Array is float16).
+   */
+  dtype?: Dtype;
 }
 
-/** What forward/backward accept: typed arrays are used in place, plain arrays are copied as float64. */
-export type Input = Float32Array | Float64Array | readonly number[];
+/** The 16-bit formats a Uint16Array may hold: bfloat16 ('bf16') or IEEE binary16 ('f16'). */
+export type Dtype = 'bf16' | 'f16';
+
+/** Options of `relu(x, out, options)`. */
+export interface ReluFunctionOptions {
+  /** How a Uint16Array x is read (required for one; see ReLUOptions.dtype). */
+  dtype?: Dtype;
+}
+
+/**
+ * A Float16Array, where the runtime has one (Node 20 has none), named by its
+ * tag so that these typings need no library that declares Float16Array.
+ */
+export interface Float16ArrayLike extends ArrayBufferView {
+  readonly [Symbol.toStringTag]: 'Float16Array';
+  readonly length: number;
+  [index: number]: number;
+}
+
+/**
+ * What forward/backward accept: typed arrays are used in place, plain arrays
+ * are copied as float64. A Uint16Array holds bfloat16 or float16 bits, as
+ * the dtype option says.
+ */
+export type Input = Float32Array | Float64Array | Uint16Array | Float16ArrayLike | readonly number[];
 
 /** The result type for an input type: the same typed array type, or Float64Array for a plain array. */
-export type Output<T extends Input> = T extends Float32Array ? Float32Array : Float64Array;
+export type Output<T extends Input> = T extends Float32Array ? Float32Array
+  : T extends Uint16Array ? Uint16Array
+    : T extends Float16ArrayLike ? T
+      : Float64Array;
 
 /**
  * The `code` of every error the package throws. A libcrelu status keeps its
@@ -49,8 +81,9 @@ export type ErrorCode =
 /**
  * A ReLU layer: forward(x) remembers what backward(d) needs.
  *
- * Errors: TypeError for a wrong kind of value (and backward's dtype
- * differing from forward's, and a detached buffer), RangeError for a bad
+ * Errors: TypeError for a wrong kind of value (a Uint16Array without a
+ * dtype option included; and backward's dtype differing from forward's,
+ * and a detached buffer), RangeError for a bad
  * size or option value or memory that cannot be had, Error for state
  * (closed, backward before forward). Each has a stable `code` (ErrorCode).
  */
@@ -72,8 +105,8 @@ export class ReLU {
   readonly closed: boolean;
 }
 
-/** Plain ReLU with the default options, no state. */
-export function relu<T extends Input>(x: T, out?: Output<T>): Output<T>;
+/** Plain ReLU with the default options, no state; options.dtype says how a Uint16Array is read. */
+export function relu<T extends Input>(x: T, out?: Output<T>, options?: ReluFunctionOptions): Output<T>;
 
 /** libcrelu's version, "MAJOR.MINOR.PATCH". */
 export const version: string;

@@ -80,7 +80,7 @@ test('a plain array too long to copy reports its first hole', () => {
 
 test('a Proxy of an array is not a plain array, as for the addon', () => {
   const proxy = new Proxy([1, 2], {});
-  assertInvalidType(() => relu(proxy), /^relu: x must be a Float32Array, a Float64Array or an array of numbers; got an object$/);
+  assertInvalidType(() => relu(proxy), /^relu: x must be a Float32Array, a Float64Array, a Uint16Array, a Float16Array or an array of numbers; got an object$/);
   assertInvalidType(() => new ReLU().forward(proxy), /got an object$/);
 });
 

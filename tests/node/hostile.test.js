@@ -204,6 +204,46 @@ const CASES = [
     h.assertKeptForward(r, Float32Array);
   }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^ReLU\.forward: .*out of memory/), { cap: FILL_CAP }],
 
+  // 16-bit data (bfloat16, float16 in a Uint16Array): the same limits.
+  ['a Uint16Array of 2^32 elements against an empty out: no 32-bit wrap to 0', (h) => {
+    let x;
+    try {
+      x = new Uint16Array(2 ** 32); // 8 GiB of address space, never touched
+    } catch (error) {
+      h.skip(`this host cannot reserve 8 GiB of address space: ${error.message}`);
+    }
+    h.attempt(() => h.relu(x, new Uint16Array(0), { dtype: 'bf16' }));
+  }, throws('RangeError', 'CRELU_ERR_SIZE_MISMATCH', /^relu: out has 0 elements but x has 4294967296$/)],
+  ['forward of a Uint16Array whose result cannot be allocated; the object works afterwards', (h) => {
+    const r = new h.ReLU({ dtype: 'f16' });
+    r.forward(Uint16Array.of(0xbc00, 0, 0x4000));
+    const x = new Uint16Array(2 * h.elementsOfFreeSpace(0.6));
+    h.attempt(() => r.forward(x));
+    const dx = r.backward(Uint16Array.of(0x3c00, 0x3c00, 0x3c00));
+    if (dx[0] !== 0 || dx[1] !== 0 || dx[2] !== 0x3c00) throw new Error(`backward of the kept forward: ${dx}`);
+  }, throws('RangeError', 'CRELU_ERR_OUT_OF_MEMORY', /^ReLU\.forward: cannot allocate a Uint16Array of \d+ elements for the result/), { cap: FILL_CAP }],
+  ['relu of a detached Uint16Array', (h) => {
+    const x = Uint16Array.of(1, 2, 3);
+    h.detach(x.buffer);
+    h.attempt(() => h.relu(x, undefined, { dtype: 'bf16' }));
+  }, throws('TypeError', 'CRELU_ERR_DETACHED', /^relu: x's ArrayBuffer is detached/)],
+  ["relu's dtype getter detaches out before the operands are read", (h) => {
+    const out = new Uint16Array(3);
+    const options = { get dtype() { h.detach(out.buffer); return 'f16'; } };
+    h.attempt(() => h.relu(Uint16Array.of(1, 2, 3), out, options));
+  }, throws('TypeError', 'CRELU_ERR_DETACHED', /^relu: out's ArrayBuffer is detached/)],
+  ["the addon's Uint16Array entry point (index.js bypassed) on an object without a dtype declines", (h) => {
+    const r = new h.ReLU();
+    r.forward(new Float32Array(3)); // gives r a slot, if it had none
+    let slot = -1;
+    for (let i = 0; i < 64 && slot < 0; i++) {
+      if (h.addon.internal.forwardFloat32(i, Float32Array.of(1, 2, 3), undefined) !== undefined) slot = i;
+    }
+    const y = h.addon.internal.forwardUint16(slot, Uint16Array.of(1, 2, 3), undefined);
+    if (y !== undefined) throw new Error(`computed without a dtype: ${y}`);
+    h.attempt(() => r.forward(Uint16Array.of(1, 2, 3)));
+  }, throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: x is a Uint16Array/)],
+
   // Sparse arrays: holes anywhere, holes the prototype chain fills.
   ['a hole past the last element (length set longer)', (h) => {
     const x = [1, -2, 3];
@@ -303,7 +343,7 @@ const CASES = [
 
   // Proxies and recursive containers.
   ['a Proxy of a Float32Array as x', (h) => h.attempt(() => h.relu(new Proxy(new Float32Array(2), {}))),
-    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x must be a Float32Array, a Float64Array or an array of numbers; got an object$/)],
+    throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^relu: x must be a Float32Array, a Float64Array, a Uint16Array, a Float16Array or an array of numbers; got an object$/)],
   ['a Proxy of a Float64Array as out', (h) => h.attempt(() => h.primed().forward([1, 2, 3], new Proxy(new Float64Array(3), {}))),
     throws('TypeError', 'CRELU_ERR_INVALID_TYPE', /^ReLU\.forward: out must be a Float64Array .*got an object$/)],
   ['an array that contains itself', (h) => {

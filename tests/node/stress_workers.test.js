@@ -18,7 +18,8 @@ const { assertSameBits } = require('./assert_bits');
 const here = (name) => JSON.stringify(path.join(__dirname, name));
 
 // Each worker: its own require('crelu'), rounds of forward and backward on
-// its own objects, checked bit for bit against the reference. One case is
+// its own objects (float32, float64, and one round of bfloat16 or float16),
+// checked bit for bit against the reference. One case is
 // big enough (its data over a quarter of the L3 cache) for the library to
 // use its thread pool, which the workers then share; its reference comes
 // computed from the main thread, as the JS reference is slow at that size.
@@ -28,6 +29,8 @@ const { ReLU, relu } = require('crelu');
 const reference = require(${here('reference.js')});
 const { pairs } = require(${here('samples.js')});
 const { assertSameBits } = require(${here('assert_bits.js')});
+const half = require(${here('half_reference.js')});
+const { halfPairs, assertSameHalves } = require(${here('half_samples.js')});
 const OPTIONS = [{}, { grad: 'cs231n', save: 'mask' }, { negativeSlope: 0.1 }, { maxValue: 6 }];
 const { seed, big } = workerData;
 let checks = 0;
@@ -42,6 +45,14 @@ for (let round = 0; round < 4; round++) {
   assertSameBits(relu(x), reference.forward(x, {}), where + ' relu');
   if (round % 2) r.close(); // the others are left to the collector or teardown
   checks += 3;
+  if (round === (seed + 1) % 4) { // one 16-bit round a worker, the dtypes alternating
+    const dtype = seed % 2 ? 'bf16' : 'f16';
+    const h = halfPairs(dtype, 64, seed + 1);
+    const r16 = new ReLU({ ...options, dtype });
+    assertSameHalves(r16.forward(h.x), half.forward(dtype, h.x, options), where + ' ' + dtype + ' forward');
+    assertSameHalves(r16.backward(h.dy), half.backward(dtype, h.x, h.dy, options), where + ' ' + dtype + ' backward');
+    checks += 2;
+  }
   if (round !== seed % 4) continue;
   const b = new ReLU(big.options);
   assertSameBits(b.forward(big.x), big.y, where + ' big forward');
@@ -121,7 +132,7 @@ test('many workers load the addon at once and compute correct results', async ()
   const codes = await Promise.all(workers.map((w) => w.exited));
   const messages = await Promise.all(workers.map((w) => w.message));
   assert.deepEqual(codes, workers.map(() => 0));
-  assert.deepEqual(messages, workers.map(() => ({ checks: 14 })));
+  assert.deepEqual(messages, workers.map(() => ({ checks: 16 })));
   mainThreadStillWorks(2);
 });
 

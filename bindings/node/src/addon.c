@@ -14,8 +14,10 @@
 static void free_instance(napi_env env, void *data, void *hint) {
     (void)hint;
     crelu_node_instance *instance = data;
-    napi_ref refs[] = {instance->relu_class, instance->slot_keeper, instance->float32_array,
-                       instance->float64_array, instance->typed_array_at};
+    napi_ref refs[] = {instance->relu_class,    instance->slot_keeper,
+                       instance->float32_array, instance->float64_array,
+                       instance->uint16_array,  instance->float16_array,
+                       instance->typed_array_at};
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
         if (refs[i] != NULL) {
             (void)napi_delete_reference(env, refs[i]);
@@ -25,22 +27,37 @@ static void free_instance(napi_env env, void *data, void *hint) {
     free(instance);
 }
 
-/* relu(x, out?): plain ReLU with the default options, no context. */
+/* The stateless ReLU of `dtype`. */
+static int call_relu(crelu_node_dtype dtype, const void *input, void *result, size_t n) {
+    switch (dtype) {
+    case CRELU_NODE_F32: return crelu_relu_f32(input, result, n);
+    case CRELU_NODE_F64: return crelu_relu_f64(input, result, n);
+    case CRELU_NODE_BF16: return crelu_relu_bf16(input, result, n);
+    default: return crelu_relu_f16(input, result, n);
+    }
+}
+
+/* relu(x, out?, options?): plain ReLU with the default options, no
+ * context; options.dtype says how a Uint16Array is read. */
 static napi_value relu_stateless(napi_env env, napi_callback_info info) {
-    size_t argc = 2;
-    napi_value args[2];
+    size_t argc = 3;
+    napi_value args[3];
     /* Arguments not passed read as undefined. */
     CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL), NULL);
+    crelu_node_half half;
     crelu_node_operands operands;
+    crelu_node_dtype dtype;
     const void *input;
     void *result;
-    if (!crelu_node__operands_from_args(env, args[0], args[1], "relu", "x", &operands) ||
+    /* Options first: their getters run before any data pointer is taken. */
+    if (!crelu_node__relu_options(env, args[2], &half) ||
+        !crelu_node__operands_from_args(env, args[0], args[1], "relu", "x", &operands) ||
+        !crelu_node__operands_dtype(env, "relu", "x", "as relu(x, out, options) with options",
+                                    operands.type, half, &dtype) ||
         !crelu_node__operands_data(env, "relu", &operands, &input, &result)) {
         return NULL;
     }
-    int status = operands.type == napi_float32_array
-                     ? crelu_relu_f32(input, result, operands.length)
-                     : crelu_relu_f64(input, result, operands.length);
+    int status = call_relu(dtype, input, result, operands.length);
     if (status != CRELU_OK) {
         crelu_node__throw_status(env, status, "relu");
         return NULL;
@@ -49,7 +66,8 @@ static napi_value relu_stateless(napi_env env, napi_callback_info info) {
 }
 
 /* index.js's fast relu(x, out?), once it has found x, and out unless
- * undefined, to be `type` arrays. Operands crelu_node__operands_typed
+ * undefined, to be `type` arrays (Float32Array, Float64Array or
+ * Float16Array: a Uint16Array needs options, read by the checked path). Operands crelu_node__operands_typed
  * declines give undefined with nothing thrown, and index.js calls the
  * checked relu, which raises the usual error. Runs no JS. */
 static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedarray_type type) {
@@ -67,8 +85,10 @@ static napi_value relu_typed(napi_env env, napi_callback_info info, napi_typedar
     case CRELU_NODE_TYPED_DECLINED:
         return NULL;
     }
-    int status = type == napi_float32_array ? crelu_relu_f32(input, result, operands.length)
-                                            : crelu_relu_f64(input, result, operands.length);
+    int status = call_relu(type == napi_float32_array   ? CRELU_NODE_F32
+                           : type == napi_float64_array ? CRELU_NODE_F64
+                                                        : CRELU_NODE_F16,
+                           input, result, operands.length);
     if (status != CRELU_OK) {
         crelu_node__throw_status(env, status, "relu");
         return NULL;
@@ -84,13 +104,23 @@ static napi_value relu_float64(napi_env env, napi_callback_info info) {
     return relu_typed(env, info, napi_float64_array);
 }
 
+static napi_value relu_float16(napi_env env, napi_callback_info info) {
+    return relu_typed(env, info, CRELU_NODE_FLOAT16_ARRAY);
+}
+
 /* Keeps global[name], and the `at` of its prototype's prototype when
- * `at` is not NULL (see instance.h). */
+ * `at` is not NULL (see instance.h). Leaves *constructor NULL when there is
+ * no such global function (Float16Array before Node 24 or so). */
 static bool keep_intrinsics(napi_env env, const char *name, napi_ref *constructor,
                             napi_ref *at) {
     napi_value global, value, prototype, typed_array_prototype, function;
+    napi_valuetype kind;
     CRELU_NAPI_CALL(env, napi_get_global(env, &global), false);
     CRELU_NAPI_CALL(env, napi_get_named_property(env, global, name, &value), false);
+    CRELU_NAPI_CALL(env, napi_typeof(env, value, &kind), false);
+    if (kind != napi_function) {
+        return true;
+    }
     CRELU_NAPI_CALL(env, napi_create_reference(env, value, 1, constructor), false);
     if (at == NULL) {
         return true;
@@ -99,7 +129,6 @@ static bool keep_intrinsics(napi_env env, const char *name, napi_ref *constructo
     CRELU_NAPI_CALL(env, napi_get_prototype(env, prototype, &typed_array_prototype), false);
     CRELU_NAPI_CALL(env, napi_get_named_property(env, typed_array_prototype, "at", &function),
                     false);
-    napi_valuetype kind;
     CRELU_NAPI_CALL(env, napi_typeof(env, function, &kind), false);
     if (kind == napi_function) {
         CRELU_NAPI_CALL(env, napi_create_reference(env, function, 1, at), false);
@@ -146,10 +175,12 @@ NAPI_MODULE_INIT() {
 
     if (!keep_intrinsics(env, "Float32Array", &instance->float32_array,
                          &instance->typed_array_at) ||
-        !keep_intrinsics(env, "Float64Array", &instance->float64_array, NULL)) {
+        !keep_intrinsics(env, "Float64Array", &instance->float64_array, NULL) ||
+        !keep_intrinsics(env, "Uint16Array", &instance->uint16_array, NULL) ||
+        !keep_intrinsics(env, "Float16Array", &instance->float16_array, NULL)) {
         return NULL;
     }
-    napi_value relu_class, relu_function, version, isa, internal, float32, float64;
+    napi_value relu_class, relu_function, version, isa, internal, float32, float64, float16;
     CRELU_NAPI_CALL(env, napi_create_object(env, &internal), NULL);
     if (!crelu_node__define_relu_class(env, instance, internal, &relu_class)) {
         return NULL;
@@ -166,6 +197,10 @@ NAPI_MODULE_INIT() {
                     NULL);
     CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat32", float32), NULL);
     CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat64", float64), NULL);
+    CRELU_NAPI_CALL(env, napi_create_function(env, "reluFloat16", NAPI_AUTO_LENGTH, relu_float16,
+                                              NULL, &float16),
+                    NULL);
+    CRELU_NAPI_CALL(env, napi_set_named_property(env, internal, "reluFloat16", float16), NULL);
     CRELU_NAPI_CALL(env, napi_create_string_utf8(env, crelu_version_string(), NAPI_AUTO_LENGTH,
                                                  &version),
                     NULL);

@@ -15,14 +15,17 @@ typedef struct crelu_node_instance {
     /* index.js's function that keeps a new object's slot in a private
      * field (internal.setSlotKeeper); NULL until it is set. */
     napi_ref slot_keeper;
-    /* The Float32Array and Float64Array constructors and
+    /* The Float32Array, Float64Array and Uint16Array constructors and
      * %TypedArray%.prototype.at, as they were at load (globals user code may
      * replace): results are made by the constructors, which throw when
      * memory runs out where napi_create_arraybuffer aborts the process, and
      * `at` tells a view left out of bounds by a resize from an empty one.
-     * typed_array_at is NULL on a runtime without it. */
+     * typed_array_at is NULL on a runtime without it. float16_array is
+     * the Float16Array constructor, NULL on a runtime without one. */
     napi_ref float32_array;
     napi_ref float64_array;
+    napi_ref uint16_array;
+    napi_ref float16_array;
     napi_ref typed_array_at;
     /* The live ReLU objects by slot; one reference is the instance's. */
     crelu_node_slots *slots;

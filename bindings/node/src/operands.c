@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What napi_get_typedarray_info's type is preset to: for a typed array kind
+ * its Node-API does not know (a Float16Array on some runtimes), node reports
+ * napi_ok and leaves the type unwritten. */
+#define UNNAMED_ARRAY ((napi_typedarray_type)0x7fff)
+
 static const char *typedarray_name(napi_typedarray_type type) {
-    switch (type) {
+    switch ((int)type) { /* int: Float16Array's number is not in older headers' enum */
     case napi_int8_array: return "Int8Array";
     case napi_uint8_array: return "Uint8Array";
     case napi_uint8_clamped_array: return "Uint8ClampedArray";
@@ -21,7 +26,8 @@ static const char *typedarray_name(napi_typedarray_type type) {
     case napi_float64_array: return "Float64Array";
     case napi_bigint64_array: return "BigInt64Array";
     case napi_biguint64_array: return "BigUint64Array";
-    default: return "typed array";
+    case CRELU_NODE_FLOAT16_ARRAY: return "Float16Array";
+    default: return "a typed array this Node-API does not name";
     }
 }
 
@@ -44,7 +50,7 @@ static const char *describe(napi_env env, napi_value value) {
     }
     bool is = false;
     if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
-        napi_typedarray_type type;
+        napi_typedarray_type type = UNNAMED_ARRAY;
         size_t length;
         if (napi_get_typedarray_info(env, value, &type, &length, NULL, NULL, NULL) == napi_ok) {
             return typedarray_name(type);
@@ -60,7 +66,35 @@ static const char *describe(napi_env env, napi_value value) {
 }
 
 static size_t element_size(napi_typedarray_type type) {
-    return type == napi_float32_array ? sizeof(float) : sizeof(double);
+    switch (type) {
+    case napi_float32_array: return sizeof(float);
+    case napi_float64_array: return sizeof(double);
+    default: return sizeof(uint16_t); /* Uint16Array, Float16Array */
+    }
+}
+
+static bool is_operand_type(napi_typedarray_type type) {
+    return type == napi_float32_array || type == napi_float64_array ||
+           type == napi_uint16_array || type == CRELU_NODE_FLOAT16_ARRAY;
+}
+
+bool crelu_node__operands_dtype(napi_env env, const char *where, const char *name,
+                                const char *how, napi_typedarray_type type,
+                                crelu_node_half half, crelu_node_dtype *dtype) {
+    switch ((int)type) {
+    case napi_float32_array: *dtype = CRELU_NODE_F32; return true;
+    case napi_float64_array: *dtype = CRELU_NODE_F64; return true;
+    case CRELU_NODE_FLOAT16_ARRAY: *dtype = CRELU_NODE_F16; return true;
+    default: break;
+    }
+    if (half == CRELU_NODE_HALF_NONE) {
+        return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
+                                 "%s: %s is a Uint16Array, which may hold bfloat16 or float16 "
+                                 "bits: say which, %s { dtype: 'bf16' } or { dtype: 'f16' }",
+                                 where, name, how);
+    }
+    *dtype = half == CRELU_NODE_HALF_BF16 ? CRELU_NODE_BF16 : CRELU_NODE_F16;
+    return true;
 }
 
 /* Throws the RangeError for a result that could not be made, carrying the
@@ -102,13 +136,18 @@ static bool new_typedarray(napi_env env, const char *where, napi_typedarray_type
     crelu_node_instance *instance;
     napi_value constructor, count;
     CRELU_NAPI_CALL(env, napi_get_instance_data(env, (void **)&instance), false);
-    CRELU_NAPI_CALL(env,
-                    napi_get_reference_value(env,
-                                             type == napi_float32_array
-                                                 ? instance->float32_array
-                                                 : instance->float64_array,
-                                             &constructor),
-                    false);
+    napi_ref kept = type == napi_float32_array   ? instance->float32_array
+                    : type == napi_float64_array ? instance->float64_array
+                    : type == napi_uint16_array  ? instance->uint16_array
+                                                 : instance->float16_array;
+    if (kept == NULL) {
+        /* A Float16Array operand where there was no global Float16Array at load. */
+        return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
+                                 "%s: cannot make a %s for the result: there was no global %s "
+                                 "when crelu loaded; pass out",
+                                 where, typedarray_name(type), typedarray_name(type));
+    }
+    CRELU_NAPI_CALL(env, napi_get_reference_value(env, kept, &constructor), false);
     CRELU_NAPI_CALL(env, napi_create_double(env, (double)length, &count), false);
     if (napi_new_instance(env, constructor, 1, &count, array) != napi_ok) {
         return throw_allocation_failure(env, where, type, length);
@@ -251,7 +290,7 @@ static bool check_out(napi_env env, napi_value out, const char *where, const cha
                                  "%s: out must be a %s (like %s's result); got %s", where,
                                  wanted, name, describe(env, out));
     }
-    napi_typedarray_type type;
+    napi_typedarray_type type = UNNAMED_ARRAY;
     size_t length;
     CRELU_NAPI_CALL(env, napi_get_typedarray_info(env, out, &type, &length, NULL, NULL, NULL),
                     false);
@@ -279,12 +318,14 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
     CRELU_NAPI_CALL(env, napi_is_typedarray(env, input, &is_typedarray), false);
     CRELU_NAPI_CALL(env, napi_is_array(env, input, &is_array), false);
     if (is_typedarray) {
+        operands->type = UNNAMED_ARRAY;
         CRELU_NAPI_CALL(env, napi_get_typedarray_info(env, input, &operands->type,
                                                       &operands->length, NULL, NULL, NULL),
                         false);
-        if (operands->type != napi_float32_array && operands->type != napi_float64_array) {
+        if (!is_operand_type(operands->type)) {
             return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
-                                     "%s: %s must be a Float32Array or a Float64Array; got %s",
+                                     "%s: %s must be a Float32Array, a Float64Array, a "
+                                     "Uint16Array or a Float16Array; got %s",
                                      where, input_name, typedarray_name(operands->type));
         }
         if (!check_usable(env, input, operands->length, where, input_name)) {
@@ -298,8 +339,8 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
         }
     } else {
         return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
-                                 "%s: %s must be a Float32Array, a Float64Array or an array of "
-                                 "numbers; got %s",
+                                 "%s: %s must be a Float32Array, a Float64Array, a Uint16Array, "
+                                 "a Float16Array or an array of numbers; got %s",
                                  where, input_name, describe(env, input));
     }
 

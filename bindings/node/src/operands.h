@@ -11,11 +11,20 @@
 #define CRELU_NODE_OPERANDS_H
 
 #include "napi.h"
+#include "options.h"
 
 #include <stddef.h>
 
+/* napi_float16_array, the type Node-API gives a Float16Array where it knows
+ * one (Node 24.22's headers name it; Node 20's do not).
+ * Enum values are ABI: the number is the same in every node that has it. */
+#define CRELU_NODE_FLOAT16_ARRAY ((napi_typedarray_type)11)
+
+/* Operand types: napi_float32_array, napi_float64_array, napi_uint16_array
+ * (bfloat16 or float16 bits, as the dtype option says) and
+ * CRELU_NODE_FLOAT16_ARRAY. Plain arrays become a Float64Array. */
 typedef struct crelu_node_operands {
-    napi_typedarray_type type; /* napi_float32_array or napi_float64_array */
+    napi_typedarray_type type; /* one of the operand types above */
     size_t length;             /* elements */
     napi_value input;          /* the caller's typed array, or a copy of its plain array */
     napi_value result;         /* `out`, a new typed array, or the copy (written in place) */
@@ -39,7 +48,7 @@ typedef enum crelu_node_typed {
 } crelu_node_typed;
 
 /* The common call, after index.js found `input` to be a `type` array
- * (napi_float32_array or napi_float64_array) and `out` undefined (a new
+ * (one of the operand types) and `out` undefined (a new
  * array is made) or an array of the same type: one Node-API call per
  * operand instead of the checked path's dozen. Sizes are checked here, in
  * bytes, so a caller that misstates the type (only one that bypasses
@@ -53,6 +62,23 @@ crelu_node_typed crelu_node__operands_typed(napi_env env, const char *where,
                                             napi_typedarray_type type, napi_value input,
                                             napi_value out, crelu_node_operands *operands,
                                             const void **input_data, void **result_data);
+
+/* The libcrelu element type a call runs on. */
+typedef enum crelu_node_dtype {
+    CRELU_NODE_F32,
+    CRELU_NODE_F64,
+    CRELU_NODE_BF16,
+    CRELU_NODE_F16,
+} crelu_node_dtype;
+
+/* The dtype of operands of `type` under the dtype option `half`: a
+ * Uint16Array's is the option's, and one without it is a TypeError
+ * (CRELU_ERR_INVALID_TYPE) naming `where` and `name`, and saying `how` to
+ * give the option: bfloat16 and float16 bits look alike, so there is no
+ * guessing. Runs no JS. */
+bool crelu_node__operands_dtype(napi_env env, const char *where, const char *name,
+                                const char *how, napi_typedarray_type type,
+                                crelu_node_half half, crelu_node_dtype *dtype);
 
 /* The element pointers of an operands' input and result, for function
  * `where`; a TypeError if either was detached or resized since it was

@@ -6,14 +6,21 @@
 #include <math.h>
 #include <string.h>
 
-#define KNOWN_OPTIONS "save, grad, negativeSlope, maxValue"
+#define KNOWN_OPTIONS "save, grad, negativeSlope, maxValue, dtype"
 
-static bool is_known(const char *name) {
-    return strcmp(name, "save") == 0 || strcmp(name, "grad") == 0 ||
-           strcmp(name, "negativeSlope") == 0 || strcmp(name, "maxValue") == 0;
+static bool is_known(const char *name, const char *const *known) {
+    for (; *known != NULL; known++) {
+        if (strcmp(name, *known) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
-static bool check_names(napi_env env, napi_value options) {
+/* Every own enumerable name of `options` is in `known` (NULL-terminated);
+ * `listed` is the same names for the message. */
+static bool check_names(napi_env env, napi_value options, const char *where,
+                        const char *const *known, const char *listed) {
     napi_value names;
     CRELU_NAPI_CALL(env,
                     napi_get_all_property_names(env, options, napi_key_own_only,
@@ -30,10 +37,9 @@ static bool check_names(napi_env env, napi_value options) {
         CRELU_NAPI_CALL(env, napi_get_value_string_utf8(env, key, name, sizeof name, &length),
                         false);
         /* A name that fills the buffer was truncated, so cannot be a known one. */
-        if (length + 1 >= sizeof name || !is_known(name)) {
+        if (length + 1 >= sizeof name || !is_known(name, known)) {
             return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
-                                     "new ReLU: unknown option '%s' (known: " KNOWN_OPTIONS ")",
-                                     name);
+                                     "%s: unknown option '%s' (known: %s)", where, name, listed);
         }
     }
     return true;
@@ -48,8 +54,8 @@ static bool get_option(napi_env env, napi_value options, const char *name, napi_
 }
 
 /* A string option with two allowed values; *choice is 0 or 1, or -1 when undefined. */
-static bool get_choice(napi_env env, napi_value options, const char *name, const char *first,
-                       const char *second, int *choice) {
+static bool get_choice(napi_env env, napi_value options, const char *where, const char *name,
+                       const char *first, const char *second, int *choice) {
     napi_value value;
     napi_valuetype kind;
     *choice = -1;
@@ -61,7 +67,7 @@ static bool get_choice(napi_env env, napi_value options, const char *name, const
     }
     if (kind != napi_string) {
         return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
-                                 "new ReLU: options.%s must be '%s' or '%s'; got a non-string",
+                                 "%s: options.%s must be '%s' or '%s'; got a non-string", where,
                                  name, first, second);
     }
     char text[16];
@@ -74,7 +80,7 @@ static bool get_choice(napi_env env, napi_value options, const char *name, const
         *choice = 1;
     } else {
         return crelu_node__throw(env, CRELU_NODE_RANGE_ERROR, "CRELU_ERR_INVALID_ARGUMENT",
-                                 "new ReLU: options.%s must be '%s' or '%s'; got '%s%s'", name,
+                                 "%s: options.%s must be '%s' or '%s'; got '%s%s'", where, name,
                                  first, second, text, length + 1 < sizeof text ? "" : "...");
     }
     return true;
@@ -100,13 +106,20 @@ static bool get_number(napi_env env, napi_value options, const char *name, bool 
     return true;
 }
 
+/* get_choice's answer for dtype ('bf16' | 'f16'). */
+static crelu_node_half half_of_choice(int choice) {
+    return choice == 0 ? CRELU_NODE_HALF_BF16 : choice == 1 ? CRELU_NODE_HALF_F16
+                                                            : CRELU_NODE_HALF_NONE;
+}
+
 static bool apply_status(napi_env env, int status, const char *what) {
     return status == CRELU_OK || crelu_node__throw_status(env, status, what);
 }
 
 bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx,
                                crelu_node_options *applied) {
-    *applied = (crelu_node_options){CRELU_SAVE_X, CRELU_GRAD_PYTORCH, 0.0, INFINITY};
+    *applied = (crelu_node_options){CRELU_SAVE_X, CRELU_GRAD_PYTORCH, 0.0, INFINITY,
+                                    CRELU_NODE_HALF_NONE};
     napi_valuetype kind;
     CRELU_NAPI_CALL(env, napi_typeof(env, options, &kind), false);
     if (kind == napi_undefined) {
@@ -116,15 +129,18 @@ bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx,
         return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
                                  "new ReLU: options must be an object");
     }
-    if (!check_names(env, options)) {
+    static const char *const known[] = {"save", "grad", "negativeSlope", "maxValue", "dtype",
+                                        NULL};
+    if (!check_names(env, options, "new ReLU", known, KNOWN_OPTIONS)) {
         return false;
     }
 
-    int save, grad;
+    int save, grad, half;
     bool has_slope, has_cap;
     double slope = 0.0, cap = INFINITY;
-    if (!get_choice(env, options, "save", "x", "mask", &save) ||
-        !get_choice(env, options, "grad", "pytorch", "cs231n", &grad) ||
+    if (!get_choice(env, options, "new ReLU", "save", "x", "mask", &save) ||
+        !get_choice(env, options, "new ReLU", "grad", "pytorch", "cs231n", &grad) ||
+        !get_choice(env, options, "new ReLU", "dtype", "bf16", "f16", &half) ||
         !get_number(env, options, "negativeSlope", &has_slope, &slope) ||
         !get_number(env, options, "maxValue", &has_cap, &cap)) {
         return false;
@@ -159,5 +175,27 @@ bool crelu_node__apply_options(napi_env env, napi_value options, crelu_ctx *ctx,
     applied->grad = grad == 1 ? CRELU_GRAD_CS231N : CRELU_GRAD_PYTORCH;
     applied->slope = slope;
     applied->cap = cap;
+    applied->half = half_of_choice(half);
+    return true;
+}
+
+bool crelu_node__relu_options(napi_env env, napi_value options, crelu_node_half *half) {
+    *half = CRELU_NODE_HALF_NONE;
+    napi_valuetype kind;
+    CRELU_NAPI_CALL(env, napi_typeof(env, options, &kind), false);
+    if (kind == napi_undefined) {
+        return true;
+    }
+    if (kind != napi_object) {
+        return crelu_node__throw(env, CRELU_NODE_TYPE_ERROR, "CRELU_ERR_INVALID_TYPE",
+                                 "relu: options must be an object");
+    }
+    static const char *const known[] = {"dtype", NULL};
+    int choice;
+    if (!check_names(env, options, "relu", known, "dtype") ||
+        !get_choice(env, options, "relu", "dtype", "bf16", "f16", &choice)) {
+        return false;
+    }
+    *half = half_of_choice(choice);
     return true;
 }

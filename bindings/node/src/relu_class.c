@@ -51,7 +51,9 @@ static bool unwrap_this(napi_env env, napi_value self, const char *where,
     return true;
 }
 
-static bool open_context(napi_env env, napi_value self, const char *where, crelu_ctx **ctx) {
+/* The open object behind `this`: an Error (CRELU_ERR_CLOSED) once closed. */
+static bool open_object(napi_env env, napi_value self, const char *where,
+                        const relu_object **open) {
     relu_object *object;
     if (!unwrap_this(env, self, where, &object)) {
         return false;
@@ -60,7 +62,7 @@ static bool open_context(napi_env env, napi_value self, const char *where, crelu
         return crelu_node__throw(env, CRELU_NODE_ERROR, "CRELU_ERR_CLOSED",
                                  "%s: this ReLU object is closed", where);
     }
-    *ctx = object->ctx;
+    *open = object;
     return true;
 }
 
@@ -138,29 +140,43 @@ typedef struct pass {
     const char *input_name;
     int (*f32)(crelu_ctx *, const float *, float *, size_t);
     int (*f64)(crelu_ctx *, const double *, double *, size_t);
+    int (*bf16)(crelu_ctx *, const uint16_t *, uint16_t *, size_t);
+    int (*f16)(crelu_ctx *, const uint16_t *, uint16_t *, size_t);
 } pass;
+
+/* The pass's C call for `dtype`. */
+static int call_pass(const pass *p, crelu_node_dtype dtype, crelu_ctx *ctx, const void *input,
+                     void *result, size_t n) {
+    switch (dtype) {
+    case CRELU_NODE_F32: return p->f32(ctx, input, result, n);
+    case CRELU_NODE_F64: return p->f64(ctx, input, result, n);
+    case CRELU_NODE_BF16: return p->bf16(ctx, input, result, n);
+    default: return p->f16(ctx, input, result, n);
+    }
+}
 
 static napi_value run_pass(napi_env env, napi_callback_info info, const pass *p) {
     size_t argc = 2;
     napi_value args[2], self;
     /* Arguments not passed read as undefined. */
     CRELU_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, args, &self, NULL), NULL);
-    crelu_ctx *ctx = NULL;
+    const relu_object *object = NULL;
     crelu_node_operands operands;
+    crelu_node_dtype dtype;
     const void *input;
     void *result;
-    /* The context is looked up again after converting: index getters of a
-     * plain array could have closed the object meanwhile. */
-    if (!open_context(env, self, p->where, &ctx) ||
+    /* The object is looked up again after converting: index getters of a
+     * plain array could have closed it meanwhile. */
+    if (!open_object(env, self, p->where, &object) ||
         !crelu_node__operands_from_args(env, args[0], args[1], p->where, p->input_name,
                                         &operands) ||
-        !open_context(env, self, p->where, &ctx) ||
+        !open_object(env, self, p->where, &object) ||
+        !crelu_node__operands_dtype(env, p->where, p->input_name, "make the ReLU with",
+                                    operands.type, object->options.half, &dtype) ||
         !crelu_node__operands_data(env, p->where, &operands, &input, &result)) {
         return NULL;
     }
-    int status = operands.type == napi_float32_array
-                     ? p->f32(ctx, input, result, operands.length)
-                     : p->f64(ctx, input, result, operands.length);
+    int status = call_pass(p, dtype, object->ctx, input, result, operands.length);
     if (status != CRELU_OK) {
         crelu_node__throw_status(env, status, p->where);
         return NULL;
@@ -168,11 +184,30 @@ static napi_value run_pass(napi_env env, napi_callback_info info, const pass *p)
     return operands.result;
 }
 
-static const pass forward_pass = {"ReLU.forward", "x", crelu_forward_f32, crelu_forward_f64};
-static const pass backward_pass = {"ReLU.backward", "d", crelu_backward_f32, crelu_backward_f64};
+static const pass forward_pass = {"ReLU.forward",   "x",
+                                  crelu_forward_f32, crelu_forward_f64,
+                                  crelu_forward_bf16, crelu_forward_f16};
+static const pass backward_pass = {"ReLU.backward",   "d",
+                                   crelu_backward_f32, crelu_backward_f64,
+                                   crelu_backward_bf16, crelu_backward_f16};
+
+/* crelu_node__operands_dtype without the throw: false for a Uint16Array
+ * without the dtype option. */
+static bool slot_dtype(napi_typedarray_type type, crelu_node_half half, crelu_node_dtype *dtype) {
+    switch (type) {
+    case napi_float32_array: *dtype = CRELU_NODE_F32; return true;
+    case napi_float64_array: *dtype = CRELU_NODE_F64; return true;
+    case napi_uint16_array: break;
+    default: *dtype = CRELU_NODE_F16; return true; /* Float16Array */
+    }
+    *dtype = half == CRELU_NODE_HALF_BF16 ? CRELU_NODE_BF16 : CRELU_NODE_F16;
+    return half != CRELU_NODE_HALF_NONE;
+}
 
 /* index.js's fast entry point for a pass: (slot, x, out) once it has found
- * x, and out unless undefined, to be `type` arrays. The object comes from
+ * x, and out unless undefined, to be `type` arrays (an operand type,
+ * operands.h; a Uint16Array is read as the object's dtype option says, and
+ * declined without one). The object comes from
  * its slot, the operands from crelu_node__operands_typed. Anything else
  * (no live object in the slot, a closed one, operands it declines) returns
  * undefined with nothing thrown, and index.js calls the checked method,
@@ -192,6 +227,10 @@ static napi_value run_slot_pass(napi_env env, napi_callback_info info, const pas
     if (object == NULL || object->ctx == NULL) {
         return NULL;
     }
+    crelu_node_dtype dtype;
+    if (!slot_dtype(type, object->options.half, &dtype)) {
+        return NULL; /* a Uint16Array and no dtype option: the checked path says so */
+    }
     crelu_node_operands operands;
     const void *input = NULL;
     void *result = NULL;
@@ -203,9 +242,7 @@ static napi_value run_slot_pass(napi_env env, napi_callback_info info, const pas
     case CRELU_NODE_TYPED_DECLINED:
         return NULL;
     }
-    int status = type == napi_float32_array
-                     ? p->f32(object->ctx, input, result, operands.length)
-                     : p->f64(object->ctx, input, result, operands.length);
+    int status = call_pass(p, dtype, object->ctx, input, result, operands.length);
     if (status != CRELU_OK) {
         crelu_node__throw_status(env, status, p->where);
         return NULL;
@@ -227,6 +264,22 @@ static napi_value backward_float32(napi_env env, napi_callback_info info) {
 
 static napi_value backward_float64(napi_env env, napi_callback_info info) {
     return run_slot_pass(env, info, &backward_pass, napi_float64_array);
+}
+
+static napi_value forward_uint16(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &forward_pass, napi_uint16_array);
+}
+
+static napi_value forward_float16(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &forward_pass, CRELU_NODE_FLOAT16_ARRAY);
+}
+
+static napi_value backward_uint16(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &backward_pass, napi_uint16_array);
+}
+
+static napi_value backward_float16(napi_env env, napi_callback_info info) {
+    return run_slot_pass(env, info, &backward_pass, CRELU_NODE_FLOAT16_ARRAY);
 }
 
 /* internal.setSlotKeeper(keep): from then on each new ReLU object is passed
@@ -280,7 +333,7 @@ static napi_value relu_closed(napi_env env, napi_callback_info info) {
 }
 
 /* internal.describe(relu): the options the object was made with, as
- * { save, grad, negativeSlope, maxValue, closed }; what index.js's
+ * { save, grad, negativeSlope, maxValue, dtype (when given), closed }; what index.js's
  * util.inspect shows. TypeError for anything but a ReLU object. */
 static napi_value describe(napi_env env, napi_callback_info info) {
     size_t argc = 1;
@@ -305,6 +358,13 @@ static napi_value describe(napi_env env, napi_callback_info info) {
     CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "negativeSlope", value), NULL);
     CRELU_NAPI_CALL(env, napi_create_double(env, o->cap, &value), NULL);
     CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "maxValue", value), NULL);
+    if (o->half != CRELU_NODE_HALF_NONE) {
+        CRELU_NAPI_CALL(env,
+                        napi_create_string_utf8(env, o->half == CRELU_NODE_HALF_BF16 ? "bf16" : "f16",
+                                                NAPI_AUTO_LENGTH, &value),
+                        NULL);
+        CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "dtype", value), NULL);
+    }
     CRELU_NAPI_CALL(env, napi_get_boolean(env, object->ctx == NULL, &value), NULL);
     CRELU_NAPI_CALL(env, napi_set_named_property(env, result, "closed", value), NULL);
     return result;
@@ -338,6 +398,10 @@ bool crelu_node__define_relu_class(napi_env env, crelu_node_instance *instance,
            internal_function(env, internal, "forwardFloat64", forward_float64, instance) &&
            internal_function(env, internal, "backwardFloat32", backward_float32, instance) &&
            internal_function(env, internal, "backwardFloat64", backward_float64, instance) &&
+           internal_function(env, internal, "forwardUint16", forward_uint16, instance) &&
+           internal_function(env, internal, "forwardFloat16", forward_float16, instance) &&
+           internal_function(env, internal, "backwardUint16", backward_uint16, instance) &&
+           internal_function(env, internal, "backwardFloat16", backward_float16, instance) &&
            internal_function(env, internal, "setSlotKeeper", set_slot_keeper, instance) &&
            internal_function(env, internal, "describe", describe, instance);
 }

@@ -6,5 +6,7 @@ import { ReLU, relu, type Output } from 'crelu';
 const r = new ReLU();
 const y: Output<Float32Array> = r.forward(new Float32Array(4));
 const z: Float64Array = relu([1, -1]);
+const h: Output<Uint16Array> = new ReLU({ dtype: 'f16' }).forward(new Uint16Array(4));
+const hz: Uint16Array = relu(h, undefined, { dtype: 'bf16' });
 r[Symbol.dispose]();
-export { y, z };
+export { y, z, hz };
