@@ -74,7 +74,7 @@ def _layout_holds():
 
 if _np is not None and _layout_holds():
     _NDARRAY = _np.ndarray
-    _F32, _F64 = _np.dtype(_np.float32), _np.dtype(_np.float64)
+    _F32, _F64, _F16 = _np.dtype(_np.float32), _np.dtype(_np.float64), _np.dtype(_np.float16)
     # What as_strided wraps its base in (a private class, found by use).
     _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
     _empty = _np.empty
@@ -87,7 +87,7 @@ def call(functions, ctx, x, out, expect=None, record=None):
     the target (`out`, or a new array); None if (x, out) is not small.
 
     Small: x is an exact ndarray (no subclass, whose methods could run
-    Python and whose layout is its own) of native float32 or float64, aligned
+    Python and whose layout is its own) of native float32, float64 or float16, aligned
     and C-contiguous, with at most SMALL_COUNT elements, not made by
     as_strided; `out` is None (the
     target is then a new array) or an exact ndarray of x's dtype and shape,
@@ -107,8 +107,10 @@ def call(functions, ctx, x, out, expect=None, record=None):
         function, code = functions["f"], "f"
     elif dtype is _F64:
         function, code = functions["d"], "d"
+    elif dtype is _F16:  # after the others: float32 pays nothing for it
+        function, code = functions["e"], "e"
     else:
-        return None  # other dtypes, and float32 in another byte order
+        return None  # other dtypes (bit patterns too), and float32 in another byte order
     count = x.size
     # An array made by as_strided may claim more memory than there is: the
     # general path checks those (NumPy checked every other view). An owner
