@@ -34,8 +34,6 @@ import functools
 import math
 import platform
 from dataclasses import dataclass
-from pathlib import Path
-import sys
 from typing import Callable
 
 import numpy as np
@@ -43,12 +41,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "seed"))
-from seed_relu import Relu  # noqa: E402  (the seed's class)
-
-import crelu_ctypes  # noqa: E402
-import tally  # noqa: E402
-from crelu_ctypes import CRELU_GRAD_CS231N, CRELU_GRAD_PYTORCH, CRELU_SAVE_MASK, CRELU_SAVE_X  # noqa: E402
+import crelu_ctypes
+import half_references
+import tally
+from crelu_ctypes import CRELU_GRAD_CS231N, CRELU_GRAD_PYTORCH, CRELU_SAVE_MASK, CRELU_SAVE_X
+from half_references import bf16_tensor, bits_of, narrow, widen
 
 torch.set_num_threads(1)
 BLOCK = 32
@@ -98,143 +95,10 @@ VARIANTS = [
 VARIANT_BY_NAME = {v.name: v for v in VARIANTS}
 
 
-# --------------------------------------------------------------------------
-# Widening and narrowing (uint16 bit patterns <-> float32)
-# --------------------------------------------------------------------------
-
-
-def widen(bits, half):
-    """The float32 each 16-bit pattern is, exactly: every NaN keeps its sign
-    and payload, a signalling one stays signalling."""
-    wide = bits.astype(np.uint32)
-    if half == "bf16":
-        return (wide << 16).view(np.float32)
-    with np.errstate(invalid="ignore"):
-        values = bits.view(np.float16).astype(np.float32)
-    nan = (wide & 0x7C00) == 0x7C00
-    nan &= (wide & 0x03FF) != 0
-    nan_bits = ((wide & 0x8000) << 16) | 0x7F800000 | ((wide & 0x03FF) << 13)
-    return np.where(nan, nan_bits, values.view(np.uint32)).astype(np.uint32).view(np.float32)
-
-
-def narrow(values, half):
-    """float32 -> 16-bit pattern, rounded once to nearest even. bfloat16:
-    every NaN 0xffff (PyTorch 1.13's vectorized narrowing); float16: NumPy's
-    conversion (a NaN keeps its sign and top 10 payload bits)."""
-    assert values.dtype == np.float32
-    if half == "f16":
-        with np.errstate(all="ignore"):
-            return values.astype(np.float16).view(np.uint16)
-    u = values.view(np.uint32).astype(np.uint64)
-    rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-    return np.where(np.isnan(values), np.uint16(0xFFFF), rounded)
-
-
-def narrow_select(values, dy_bits, half):
-    """narrow(), except where the float32 result is dy itself (the PyTorch
-    rule's ReLU/clipped backward selects dy): there dy's own bits."""
-    is_dy = values.view(np.uint32) == widen(dy_bits, half).view(np.uint32)
-    return np.where(is_dy, dy_bits, narrow(values, half))
-
-
-# --------------------------------------------------------------------------
-# References
-# --------------------------------------------------------------------------
-
-
-def _bf16_tensor(bits):
-    return torch.from_numpy(bits.view(np.int16).copy()).view(torch.bfloat16)
-
-
-def _bits_of(tensor):
-    return tensor.detach().view(torch.int16).numpy().view(np.uint16).copy()
-
-
-def torch_bf16(variant, x, dy):
-    """(y, dx or None) from PyTorch on bfloat16 tensors; dx only where
-    PyTorch 1.13 has the backward (relu and leaky_relu)."""
-    if variant.kind == "clipped":
-        return _bits_of(variant.torch_forward(_bf16_tensor(x))), None
-    xt = _bf16_tensor(x).requires_grad_()
-    yt = variant.torch_forward(xt)
-    (dxt,) = torch.autograd.grad(yt, xt, _bf16_tensor(dy))
-    assert yt.dtype == dxt.dtype == torch.bfloat16
-    return _bits_of(yt), _bits_of(dxt)
-
-
-def torch_f32(variant, x32, dy32):
-    """(y, dx) in float32 from PyTorch, on copies, every bit kept."""
-    xt = torch.from_numpy(x32.copy()).requires_grad_()
-    yt = variant.torch_forward(xt)
-    (dxt,) = torch.autograd.grad(yt, xt, torch.from_numpy(dy32.copy()))
-    assert yt.dtype == dxt.dtype == torch.float32
-    return yt.detach().numpy(), dxt.numpy()
-
-
-def cs231n_f32(variant, x32, dy32):
-    """dx under the cs231n rule in float32 NumPy: dy times the mask, as the
-    float32 suite's reference computes it (slope and cap as float32)."""
-    with np.errstate(all="ignore"):  # inf * 0 and NaN compares are the point
-        if variant.kind == "relu":
-            return seed_backward_f32(x32, dy32)
-        if variant.kind == "leaky":
-            mask = np.where(x32 >= 0, np.float32(1), np.float32(variant.slope))
-        else:
-            mask = ((x32 >= 0) & (x32 <= np.float32(variant.cap))).astype(np.float32)
-        dx = dy32 * mask
-    assert dx.dtype == np.float32
-    return dx
-
-
-def seed_backward_f32(x32, dy32):
-    """The seed class's backward on float32 arrays."""
-    layer = Relu()
-    layer(x32)
-    return layer.backward(dy32)
-
-
-def seed_f16(x, dy):
-    """(y, dx) of the seed's class on NumPy float16 arrays."""
-    layer = Relu()
-    with np.errstate(all="ignore"):
-        y = layer(x.view(np.float16))
-        dx = layer.backward(dy.view(np.float16))
-    assert y.dtype == dx.dtype == np.float16
-    return y.view(np.uint16), dx.view(np.uint16)
-
-
 @functools.lru_cache(maxsize=None)
 def references(half, variant_name):
-    """{(what, rule): (expected bits, which reference)} over the whole input."""
-    variant = VARIANT_BY_NAME[variant_name]
     x, dy = make_inputs(half, variant_name)
-    x32, dy32 = widen(x, half), widen(dy, half)
-    y32, dx32 = torch_f32(variant, x32, dy32)
-    once = f"float32 torch, narrowed once ({half})"
-    refs = {}
-    # Forward: the same column under both rules.
-    if half == "bf16":
-        y, dx = torch_bf16(variant, x, dy)
-        refs["y"] = (y, "torch bfloat16 forward")
-        if dx is not None:
-            refs["dx", "pytorch"] = (dx, "torch bfloat16 autograd")
-        else:
-            refs["dx", "pytorch"] = (narrow_select(dx32, dy, half), once + ", dy's bits where selected")
-    else:
-        if variant.kind == "relu":
-            y16, dx16 = seed_f16(x, dy)
-            refs["y"] = (y16, "seed class on float16")
-            refs["dx", "cs231n"] = (dx16, "seed class on float16")
-        else:
-            refs["y"] = (narrow(y32, half), once)
-        if variant.kind == "leaky":
-            refs["dx", "pytorch"] = (narrow(dx32, half), once)
-        else:
-            refs["dx", "pytorch"] = (narrow_select(dx32, dy, half), once + ", dy's bits where selected")
-    if ("dx", "cs231n") not in refs:
-        refs["dx", "cs231n"] = (narrow(cs231n_f32(variant, x32, dy32), half),
-                                f"float32 numpy cs231n, narrowed once ({half})")
-    return refs
+    return half_references.references(VARIANT_BY_NAME[variant_name], half, x, dy)
 
 
 def expected(half, variant_name, what, rule):
@@ -421,7 +285,7 @@ def test_widening_is_exact(half):
     every = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16)
     mine = widen(every, half)
     if half == "bf16":
-        theirs = _bf16_tensor(every).to(torch.float32).numpy()
+        theirs = bf16_tensor(every).to(torch.float32).numpy()
     else:
         theirs = every.view(np.float16).astype(np.float32)
     keep = ~np.isnan(theirs)
@@ -443,10 +307,10 @@ def test_bf16_narrowing_is_torchs():
     every = (np.arange(1 << 16, dtype=np.uint32) << 16)
     values = np.concatenate([u, ties, every, every | 0x7FFF, every | 0x8001]).view(np.float32)
     values = values[~np.isnan(values)]
-    theirs = _bits_of(torch.from_numpy(values.copy()).to(torch.bfloat16))
+    theirs = bits_of(torch.from_numpy(values.copy()).to(torch.bfloat16))
     np.testing.assert_array_equal(narrow(values, "bf16"), theirs)
-    nan = _bf16_tensor(np.full(BLOCK, 0x7FC1, np.uint16))
-    assert (_bits_of(torch.relu(nan)) == 0xFFFF).all()
+    nan = bf16_tensor(np.full(BLOCK, 0x7FC1, np.uint16))
+    assert (bits_of(torch.relu(nan)) == 0xFFFF).all()
     assert (narrow(np.full(3, np.nan, np.float32), "bf16") == 0xFFFF).all()
 
 
@@ -454,7 +318,7 @@ def test_the_fallback_references_are_needed():
     """Where this suite narrows a float32 result, PyTorch 1.13 has no op of
     its own: no bfloat16 hardtanh backward, no float16 ReLU at all. If a
     later PyTorch has them, they should become the references."""
-    xt = _bf16_tensor(np.full(BLOCK, 0x3F80, np.uint16)).requires_grad_()
+    xt = bf16_tensor(np.full(BLOCK, 0x3F80, np.uint16)).requires_grad_()
     with pytest.raises(RuntimeError, match="BFloat16"):
         torch.autograd.grad(F.relu6(xt), xt, torch.ones_like(xt))
     with pytest.raises(RuntimeError, match="Half"):
