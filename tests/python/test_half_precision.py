@@ -217,3 +217,65 @@ def test_pytorch_bfloat16_tensors_zero_copy():
         dx = r.backward(half_references.bf16_tensor(db).view(torch.int16).numpy(), dtype="bf16")
     assert torch.equal(torch.from_numpy(y), yt.detach().view(torch.int16))
     assert torch.equal(torch.from_numpy(dx), dxt.view(torch.int16))
+
+
+# ---------------------------------------------------------------------------
+# The two ways to C (see test_call_paths.py): dtype= calls have their own
+# small path (crelu._small.call_bits), with the GIL held up to SMALL_COUNT.
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bits_paths(monkeypatch):
+    """Counts the bfloat16 C calls made with the GIL held and released."""
+    from crelu import _relu
+
+    counts = {"held": 0, "released": 0}
+
+    def counting(path, function):
+        def call(*args):
+            counts[path] += 1
+            return function(*args)
+        call.__name__ = function.__name__
+        return call
+
+    for tables in (_relu._FORWARD_BITS, _relu._BACKWARD_BITS, _relu._STATELESS_BITS):
+        monkeypatch.setitem(tables["bf16"], "bits", counting("held", tables["bf16"]["bits"]))
+    for table in (_relu._FORWARD, _relu._BACKWARD, _relu._STATELESS):
+        monkeypatch.setitem(table, "b", counting("released", table["b"]))
+    return counts
+
+
+@pytest.mark.parametrize("integer", [np.uint16, np.int16], ids=lambda t: np.dtype(t).name)
+@pytest.mark.parametrize("n", [16, 1 << 14, (1 << 14) + 32])
+def test_bfloat16_calls_take_the_path_of_their_size(bits_paths, n, integer):
+    xb, db = sample((n,), "bf16", n)
+    want_y, want_dx = reference(VARIANTS[1], "pytorch", "bf16", xb, db)
+    x, d = xb.view(integer), db.view(integer)
+    with crelu.ReLU(**VARIANTS[1].options) as r:
+        y_out, dx_out = np.empty_like(x), np.empty_like(d)
+        assert r(x, out=y_out, dtype="bf16") is y_out and r.backward(d, out=dx_out, dtype="bf16") is dx_out
+        got = [y_out, dx_out, r(x, dtype="bf16"), r.backward(d, dtype="bf16")]
+    for y in got[0::2]:
+        assert y.dtype == integer
+        assert_bits(y, want_y)
+    for dx in got[1::2]:
+        assert dx.dtype == integer
+        assert_bits(dx, want_dx)
+    crelu.relu(x, dtype="bf16")
+    expected = "held" if n <= 1 << 14 else "released"
+    assert bits_paths == {"held": 0, "released": 0, expected: 5}
+
+
+def test_the_small_bfloat16_path_declines_what_it_does_not_check(bits_paths):
+    xb, _ = sample((64,), "bf16", 5)
+    want_y, _ = reference(VARIANTS[0], "pytorch", "bf16", xb, xb)
+    # A strided input, an out of the other integer type, a misaligned out.
+    misaligned = np.frombuffer(bytearray(129), np.uint16, count=64, offset=1)
+    for x, out in ((np.repeat(xb, 2)[::2], None), (xb, np.empty(64, np.int16)), (xb, misaligned)):
+        if out is misaligned:
+            with pytest.raises(ValueError, match="not aligned"):
+                crelu.relu(x, out=out, dtype="bf16")
+            continue
+        assert_bits(crelu.relu(x, out=out, dtype="bf16"), want_y)
+    assert bits_paths == {"held": 0, "released": 2}

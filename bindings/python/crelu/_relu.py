@@ -51,6 +51,16 @@ _BACKWARD_HELD = _table(HELD, "backward")
 _STATELESS_HELD = _table(HELD, "relu")
 
 
+def _bits_tables(held):
+    """For crelu._small.call_bits: per dtype= option, the HELD function."""
+    return {option: {"bits": held[code], "code": code} for option, code in _operands.DTYPE_OPTIONS.items()}
+
+
+_FORWARD_BITS = _bits_tables(_FORWARD_HELD)
+_BACKWARD_BITS = _bits_tables(_BACKWARD_HELD)
+_STATELESS_BITS = _bits_tables(_STATELESS_HELD)
+
+
 def _choice(option, value, choices):
     if not isinstance(value, str):
         raise TypeError(f"{option} must be a str, not {type(value).__name__}")
@@ -231,9 +241,9 @@ class ReLU:
         context = self._context
         if context is None:
             context = self._open_context()  # raises
-        # Bit patterns (dtype=) take the general path: the small one is
-        # float32's, kept free of the option's checks.
-        result = None if dtype is not None else _small.call(_FORWARD_HELD, context.slot, x, out, None, context)
+        # dtype= calls have a small path of their own: float32's pays one test.
+        result = (_small.call(_FORWARD_HELD, context.slot, x, out, None, context) if dtype is None
+                  else _small.call_bits(_FORWARD_BITS, dtype, context.slot, x, out, None, context))
         if result is None:
             result = self._locked(_FORWARD, context, x, out, "x", dtype)
         return result
@@ -271,7 +281,8 @@ class ReLU:
         context = self._context
         if context is None:
             context = self._open_context()  # raises
-        result = None if dtype is not None else _small.call(_BACKWARD_HELD, context.slot, d, out, context.shape)
+        result = (_small.call(_BACKWARD_HELD, context.slot, d, out, context.shape) if dtype is None
+                  else _small.call_bits(_BACKWARD_BITS, dtype, context.slot, d, out, context.shape))
         if result is None:
             result = self._locked(_BACKWARD, context, d, out, "d", dtype)
         return result
@@ -402,7 +413,8 @@ def relu(x: Any, out: Any = None, *, dtype: Optional[str] = None) -> Any:
     in uint16/int16: ``crelu.relu(t.view(torch.int16).numpy(), dtype="bf16")``);
     `out` may be x (in place).
     """
-    result = None if dtype is not None else _small.call(_STATELESS_HELD, None, x, out)
+    result = (_small.call(_STATELESS_HELD, None, x, out) if dtype is None
+              else _small.call_bits(_STATELESS_BITS, dtype, None, x, out))
     if result is None:
         result = _run(_STATELESS, (), _operands.source(x, "x", dtype), out)
     return result
