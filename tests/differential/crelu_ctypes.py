@@ -5,7 +5,9 @@ Deliberately separate from the Python binding: these tests judge the C
 library itself, so nothing here may convert, copy or reinterpret data.
 Arrays are handed over with ``arr.ctypes.data_as(...)``; an array that is not
 C-contiguous, not writeable (for outputs) or of the wrong dtype is rejected
-instead of being copied behind the caller's back.
+instead of being copied behind the caller's back. bfloat16 and float16 data
+are uint16 arrays of bit patterns, with ``half="bf16"`` or ``half="f16"``
+saying which (the array cannot).
 """
 
 import ctypes
@@ -39,8 +41,10 @@ CtxPtr = ctypes.POINTER(_Ctx)
 
 _F32P = ctypes.POINTER(ctypes.c_float)
 _F64P = ctypes.POINTER(ctypes.c_double)
-_C_POINTER = {np.dtype(np.float32): _F32P, np.dtype(np.float64): _F64P}
+_U16P = ctypes.POINTER(ctypes.c_uint16)
+_C_POINTER = {np.dtype(np.float32): _F32P, np.dtype(np.float64): _F64P, np.dtype(np.uint16): _U16P}
 _SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+HALVES = ("bf16", "f16")
 
 
 def _signatures():
@@ -56,7 +60,7 @@ def _signatures():
         ("crelu_set_negative_slope", ctypes.c_int, [CtxPtr, ctypes.c_double]),
         ("crelu_set_max_value", ctypes.c_int, [CtxPtr, ctypes.c_double]),
     ]
-    for suffix, p in (("f32", _F32P), ("f64", _F64P)):
+    for suffix, p in (("f32", _F32P), ("f64", _F64P), ("bf16", _U16P), ("f16", _U16P)):
         rows += [
             (f"crelu_forward_{suffix}", ctypes.c_int, [CtxPtr, p, p, sz]),
             (f"crelu_backward_{suffix}", ctypes.c_int, [CtxPtr, p, p, sz]),
@@ -98,12 +102,23 @@ def load(path=None):
 def _pointer(arr, writeable=False):
     """The array's own buffer as a typed C pointer (no copy)."""
     if not isinstance(arr, np.ndarray) or arr.dtype not in _C_POINTER:
-        raise TypeError("expected a float32 or float64 numpy array")
+        raise TypeError("expected a float32, float64 or uint16 numpy array")
     if not arr.flags.c_contiguous:
         raise ValueError("array must be C-contiguous")
     if writeable and not arr.flags.writeable:
         raise ValueError("output array must be writeable")
     return arr.ctypes.data_as(_C_POINTER[arr.dtype])
+
+
+def _suffix(arr, half):
+    """The C suffix for `arr`: its float dtype's, or `half` for uint16 bits."""
+    if arr.dtype == np.uint16:
+        if half not in HALVES:
+            raise ValueError(f"a uint16 array needs half='bf16' or 'f16', not {half!r}")
+        return half
+    if half is not None:
+        raise ValueError(f"half={half!r} is for uint16 arrays, not {arr.dtype}")
+    return _SUFFIX[arr.dtype]
 
 
 def _check_pair(a, b):
@@ -123,20 +138,20 @@ class Library:
     def context(self, save=CRELU_SAVE_X, rule=CRELU_GRAD_PYTORCH, slope=0.0, cap=math.inf):
         return Context(self.lib, save, rule, slope, cap)
 
-    def relu(self, x, out=None):
+    def relu(self, x, out=None, half=None):
         """crelu_relu_*; `out=x` runs in place."""
         out = np.empty_like(x) if out is None else out
         _check_pair(x, out)
-        fn = getattr(self.lib, f"crelu_relu_{_SUFFIX[x.dtype]}")
+        fn = getattr(self.lib, f"crelu_relu_{_suffix(x, half)}")
         fn(_pointer(x), _pointer(out, True), x.size)
         return out
 
-    def relu_backward(self, x, dy, out=None):
+    def relu_backward(self, x, dy, out=None, half=None):
         """crelu_relu_backward_*; `out` may be `dy` or `x`."""
         out = np.empty_like(dy) if out is None else out
         _check_pair(x, dy)
         _check_pair(dy, out)
-        fn = getattr(self.lib, f"crelu_relu_backward_{_SUFFIX[x.dtype]}")
+        fn = getattr(self.lib, f"crelu_relu_backward_{_suffix(x, half)}")
         fn(_pointer(x), _pointer(dy), _pointer(out, True), x.size)
         return out
 
@@ -157,19 +172,19 @@ class Context:
             self.close()
             raise
 
-    def forward(self, x, out=None):
+    def forward(self, x, out=None, half=None):
         """crelu_forward_*; `out=x` runs in place."""
         out = np.empty_like(x) if out is None else out
         _check_pair(x, out)
-        fn = getattr(self._lib, f"crelu_forward_{_SUFFIX[x.dtype]}")
+        fn = getattr(self._lib, f"crelu_forward_{_suffix(x, half)}")
         fn(self._ptr, _pointer(x), _pointer(out, True), x.size)
         return out
 
-    def backward(self, dy, out=None):
+    def backward(self, dy, out=None, half=None):
         """crelu_backward_*; `out=dy` runs in place."""
         out = np.empty_like(dy) if out is None else out
         _check_pair(dy, out)
-        fn = getattr(self._lib, f"crelu_backward_{_SUFFIX[dy.dtype]}")
+        fn = getattr(self._lib, f"crelu_backward_{_suffix(dy, half)}")
         fn(self._ptr, _pointer(dy), _pointer(out, True), dy.size)
         return out
 

@@ -43,6 +43,16 @@ def _misaligned_out():
     return out
 
 
+# bfloat16 bit patterns (1.0 and -2.0), float16 values.
+U16 = np.tile(np.array([0x3F80, 0xC000, 0x7FC0], np.uint16), 7).reshape(SHAPE)
+X16 = np.linspace(-2.0, 2.0, X.size).astype(np.float16).reshape(SHAPE)
+
+
+def _partial_overlap_bf16(r):
+    base = np.zeros(X.size + 1, np.uint16)
+    return r.forward(base[:-1].reshape(SHAPE), out=base[1:].reshape(SHAPE), dtype="bf16")
+
+
 RAGGED = [[1.0, 2.0], [3.0]]
 MIXED = [[1.0, 2.0], 3.0]
 POISON = np.full(SHAPE, np.nan)
@@ -50,7 +60,8 @@ POISON = np.full(SHAPE, np.nan)
 # (name, call on a ReLU that has done r(X), exception type, message pattern)
 BAD_CALLS = [
     ("int64 array", lambda r: r(np.arange(21).reshape(SHAPE)), TypeError, "dtype int64"),
-    ("float16 array", lambda r: r(np.ones(SHAPE, np.float16)), TypeError, "dtype float16"),
+    ("uint16 array without dtype", lambda r: r(np.ones(SHAPE, np.uint16)), TypeError,
+     "dtype uint16: .*dtype='bf16'.*does not guess"),
     ("object array", lambda r: r(X.astype(object)), TypeError, "dtype object"),
     ("complex array", lambda r: r(X.astype(np.complex128)), TypeError, "dtype complex128"),
     ("big-endian array", lambda r: r(X.astype(">f8")), TypeError, ">f8"),
@@ -89,6 +100,38 @@ BAD_CALLS = [
     ("backward of list of str", lambda r: r.backward([["a"] * 7] * 3), TypeError, r"d\[0\]\[0\] is str"),
     ("backward out of other shape", lambda r: r.backward(D, out=np.empty(21)), ValueError, "shape"),
     ("forward with extra argument", lambda r: r.forward(X, None, 1), TypeError, "positional"),
+    # 16-bit types: bit patterns need dtype=, and dtype= needs bit patterns.
+    ("int16 array without dtype", lambda r: r(U16.view(np.int16)), TypeError,
+     "dtype int16: .*dtype='bf16'.*does not guess"),
+    ("array.array('H') without dtype", lambda r: r(array.array("H", [1, 2])), TypeError,
+     r"array\.array\('H'\).*dtype='bf16'"),
+    ("'h' memoryview without dtype", lambda r: r(memoryview(U16.view(np.int16))), TypeError,
+     "format 'h'.*does not guess"),
+    ("dtype='bf16' with float64", lambda r: r(X, dtype="bf16"), TypeError,
+     "dtype='bf16' is for bit patterns.*float64"),
+    ("dtype='bf16' with float16", lambda r: r(X16, dtype="bf16"), TypeError, "dtype='bf16'.*float16"),
+    ("dtype='f16' with float16", lambda r: r(X16, dtype="f16"), TypeError, "drop dtype="),
+    ("dtype='bf16' with a list", lambda r: r([1.0, 2.0], dtype="bf16"), TypeError, "is a list"),
+    ("dtype='bf16' with array.array('d')", lambda r: r(array.array("d", [1.0]), dtype="bf16"), TypeError,
+     r"array\.array\('d'\)"),
+    ("dtype unknown", lambda r: r(U16, dtype="bfloat16"), ValueError, "dtype must be 'bf16' or 'f16'"),
+    ("dtype not a str", lambda r: r(U16, dtype=16), TypeError, "dtype must be a str"),
+    ("dtype positional", lambda r: r.forward(U16, None, "bf16"), TypeError, "positional"),
+    ("relu dtype unknown", lambda r: crelu.relu(U16, dtype="half"), ValueError, "dtype must be"),
+    ("big-endian float16", lambda r: r(X16.astype(">f2")), TypeError, ">f2"),
+    ("big-endian uint16 with dtype", lambda r: r(U16.astype(">u2"), dtype="bf16"), TypeError, ">u2"),
+    ("bf16 out of float16", lambda r: r(U16, out=np.empty(SHAPE, np.float16), dtype="bf16"), TypeError,
+     "out is of dtype float16, the input is bfloat16 bits in uint16"),
+    ("float16 with uint16 out", lambda r: r(X16, out=np.empty(SHAPE, np.uint16)), TypeError,
+     "out is of dtype uint16, the input is float16"),
+    ("bf16 out of other shape", lambda r: r(U16, out=np.empty((7, 3), np.uint16), dtype="bf16"), ValueError,
+     r"shape \(7, 3\)"),
+    ("bf16 out partially overlaps x", _partial_overlap_bf16, crelu.InvalidArgumentError, "partially overlapping"),
+    ("backward of bfloat16 after float64", lambda r: r.backward(U16, dtype="bf16"), crelu.DtypeMismatchError,
+     r"crelu_backward_bf16\(\).*dtype differs"),
+    ("backward of float16 after float64", lambda r: r.backward(D.astype(np.float16)), crelu.DtypeMismatchError,
+     r"crelu_backward_f16\(\).*dtype differs"),
+    ("backward of uint16 without dtype", lambda r: r.backward(U16), TypeError, "d is of dtype uint16"),
 ]
 
 
@@ -133,6 +176,8 @@ def test_backward_before_forward():
     [
         (4, crelu.SizeMismatchError, ValueError, "crelu_backward_f64", lambda r: r.backward(np.ones(5))),
         (5, crelu.DtypeMismatchError, TypeError, "crelu_backward_f32", lambda r: r.backward(np.ones(21, np.float32))),
+        (5, crelu.DtypeMismatchError, TypeError, "crelu_backward_bf16", lambda r: r.backward(U16, dtype="bf16")),
+        (1, crelu.InvalidArgumentError, ValueError, "crelu_forward_bf16", _partial_overlap_bf16),
         (1, crelu.InvalidArgumentError, ValueError, "crelu_forward_f64", _partial_overlap),
     ],
 )
@@ -236,3 +281,33 @@ def test_ctypes_pointer_is_not_accepted_as_data():
     # Only buffers carry a length; a bare pointer could make C read past it.
     with pytest.raises(TypeError):
         crelu.relu(ctypes.pointer(ctypes.c_double(1.0)))
+
+
+@pytest.mark.parametrize("save", ["x", "mask"])
+def test_after_a_bfloat16_forward_backward_takes_bfloat16_only(save):
+    # PyTorch autograd on bfloat16 tensors judges the results.
+    xt = torch.from_numpy(U16.view(np.int16).copy()).view(torch.bfloat16).requires_grad_()
+    dt = torch.from_numpy((U16 ^ 0x8000).view(np.int16).copy()).view(torch.bfloat16)
+    (want_dx,) = torch.autograd.grad(torch.relu(xt), xt, dt)
+    want_dx = want_dx.view(torch.int16).numpy()
+    d = dt.view(torch.int16).numpy()
+    mistakes = [
+        (lambda r: r.backward(d.astype(np.float32)), crelu.DtypeMismatchError, "crelu_backward_f32"),
+        (lambda r: r.backward(d.view(np.float16)), crelu.DtypeMismatchError, "crelu_backward_f16"),
+        (lambda r: r.backward(d, dtype="f16"), crelu.DtypeMismatchError, "crelu_backward_f16"),
+        (lambda r: r.backward(d), TypeError, "does not guess"),
+        (lambda r: r.backward(d[:, :5], dtype="bf16"), crelu.SizeMismatchError, "crelu_backward_bf16"),
+        (lambda r: r.backward(d.reshape(7, 3), dtype="bf16"), ValueError, r"shape \(7, 3\)"),
+    ]
+    with crelu.ReLU(save=save) as r:
+        y = r(U16.view(np.int16), dtype="bf16")
+        assert y.dtype == np.int16
+        for call, error, pattern in mistakes:
+            with pytest.raises(error, match=pattern):
+                call(r)
+            # The context is as it was: the bfloat16 forward's state (int16
+            # equality is equality of the bits).
+            np.testing.assert_array_equal(r.backward(d, dtype="bf16"), want_dx)
+        # And it takes new work, of any dtype.
+        assert_same_bits(r(X), reference(VARIANTS[0], "pytorch", X, D)[0])
+        assert_same_bits(r.backward(D), reference(VARIANTS[0], "pytorch", X, D)[1])

@@ -8,6 +8,11 @@ and with the classic NumPy (cs231n) reference.
     >>> y = r(np.array([-1.0, 0.0, 2.0]))      # array([0., 0., 2.])
     >>> dx = r.backward(np.ones(3))            # array([0., 1., 1.])
 
+float32, float64 and float16 arrays go in as they are; bfloat16 travels as
+its bit patterns in a uint16/int16 array, with dtype="bf16" on the call
+(from PyTorch without a copy: ``crelu.relu(t.view(torch.int16).numpy(),
+dtype="bf16")``, then ``torch.from_numpy(out).view(torch.bfloat16)``).
+
 A thin ctypes layer over libcrelu.so.1: it checks and converts, the C library
 computes. NumPy is optional; without it, array.array, memoryview and lists
 work the same way. The library is found through $CRELU_LIBRARY, then next

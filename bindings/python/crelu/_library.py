@@ -40,12 +40,17 @@ AllocFn = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 FreeFn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 
+# Every dtype libcrelu computes, as its functions' suffixes.
+SUFFIXES = ("f32", "f64", "f16", "bf16")
+
+
 def _signatures():
     """(name, restype, argtypes, returns a status) for every crelu_* export.
 
     Data pointers are c_void_p: the binding hands over buffer addresses as
-    integers after checking the dtype itself, and picks the _f32 or _f64
-    function to match.
+    integers after checking the dtype itself, and picks the _f32, _f64,
+    _f16 or _bf16 function to match (the 16-bit ones take uint16_t bit
+    patterns).
     """
     ctx, data, size, status = ContextPointer, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int
     rows = [
@@ -64,7 +69,7 @@ def _signatures():
         ("crelu_set_max_value", status, [ctx, ctypes.c_double], True),
         ("crelu_set_num_threads", status, [ctx, ctypes.c_int], True),
     ]
-    for suffix in ("f32", "f64"):
+    for suffix in SUFFIXES:
         rows += [
             (f"crelu_forward_{suffix}", status, [ctx, data, data, size], True),
             (f"crelu_backward_{suffix}", status, [ctx, data, data, size], True),
@@ -99,7 +104,7 @@ def _declare(lib):
 # whose Python call would cost as much as a small call's C work; the caller
 # checks the status with check_status instead.
 HELD_FUNCTIONS = [
-    f"crelu_{what}_{suffix}" for what in ("forward", "backward", "relu") for suffix in ("f32", "f64")
+    f"crelu_{what}_{suffix}" for what in ("forward", "backward", "relu") for suffix in SUFFIXES
 ]
 
 

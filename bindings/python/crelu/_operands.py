@@ -2,27 +2,33 @@
 """What the binding takes in and gives back, checked and described for C.
 
 Accepted inputs, and the kind that comes back for each:
-  * NumPy ndarray, float32 or float64, any shape -> a new ndarray of the same
-    shape and dtype. Zero-copy when C-contiguous; any other layout is first
-    copied with np.ascontiguousarray (a correct, C-ordered copy).
+  * NumPy ndarray, float32, float64 or float16, any shape -> a new ndarray of
+    the same shape and dtype. Zero-copy when C-contiguous; any other layout
+    is first copied with np.ascontiguousarray (a correct, C-ordered copy).
   * array.array('f') or array.array('d') -> array.array of the same typecode.
-  * any other buffer of format 'f' or 'd' in native byte order (memoryview,
-    ctypes arrays, ...), any ndim -> a memoryview of the same format and
-    shape over new memory. Zero-copy when C-contiguous, read-only included;
-    a strided view is copied into C order first.
+  * any other buffer of format 'f', 'd' or 'e' (float16) in native byte
+    order (memoryview, ctypes arrays, ...), any ndim -> a memoryview of the
+    same format and shape over new memory. Zero-copy when C-contiguous,
+    read-only included; a strided view is copied into C order first.
+  * bfloat16 (or float16) bit patterns in a 16-bit integer array - NumPy
+    uint16/int16, array.array('H'/'h'), a buffer of format 'H'/'h' - with
+    dtype="bf16" (or "f16") -> the same kind, with the same integer dtype.
+    PyTorch's zero-copy route is t.view(torch.int16).numpy(). A 16-bit
+    integer array without dtype=, and dtype= with anything else, is a
+    TypeError: the binding never guesses what integers mean.
   * list, flat or nested rows of real numbers -> float64, given back as lists
     with the same nesting. Lists are always converted (they hold no doubles),
     each list as it was when reached (an element's __float__ may change it),
     read as stored (a subclass's __len__ is not asked). A list that contains
     itself, more than MAX_DEPTH nested lists, or a shape whose float64 copy
     cannot exist is an error, found before any copy.
-Anything else (other dtypes, float16, object, int buffers, tuples, scalars)
-is a TypeError: the C library computes float32 and float64 only, and a
-silent conversion would hide a mistake and cost a copy.
+Anything else (other dtypes, object, other int buffers, tuples, scalars)
+is a TypeError: the C library computes float32, float64, float16 and
+bfloat16 only, and a silent conversion would hide a mistake and cost a copy.
 
 An `out` is any writeable, C-contiguous buffer (ndarray, array.array,
-memoryview...) of the same dtype and shape as the input; it is written in
-place and returned as it is. It is never copied: a strided or read-only out
+memoryview...) of the same dtype and shape as the input (for bit patterns:
+either 16-bit integer type); it is written in place and returned as it is. It is never copied: a strided or read-only out
 is an error, not a surprise.
 """
 
@@ -44,9 +50,18 @@ __all__ = ["source", "target"]
 
 NDARRAY, ARRAY, BUFFER, LIST = range(4)
 
-_DTYPE_NAME = {"f": "float32", "d": "float64"}
-_ITEMSIZE = {"f": 4, "d": 8}
-_CTYPE = {"f": ctypes.c_float, "d": ctypes.c_double}
+# Two letters per operand. `code` is the dtype C computes: "f" float32,
+# "d" float64, "e" float16, "b" bfloat16 (the suffix of the C function).
+# `storage` is how the caller holds the elements, as a struct format
+# letter: "f", "d", "e", or "H"/"h" for bit patterns in 16-bit integers.
+_DTYPE_NAME = {"f": "float32", "d": "float64", "e": "float16", "b": "bfloat16"}
+_ITEMSIZE = {"f": 4, "d": 8, "e": 2, "b": 2, "H": 2, "h": 2}
+_CTYPE = {"f": ctypes.c_float, "d": ctypes.c_double, "H": ctypes.c_uint16, "h": ctypes.c_int16}
+_STORAGE_NAME = {"f": "float32", "d": "float64", "e": "float16", "H": "uint16", "h": "int16"}
+_BITS = ("H", "h")  # storages that hold bit patterns: dtype= says which
+_ZERO_ITEM = {"f": [0.0], "d": [0.0], "H": [0], "h": [0]}
+# dtype= values: what the 16-bit integers are the bit patterns of.
+DTYPE_OPTIONS = {"bf16": "b", "f16": "e"}
 _NATIVE_PREFIXES = ("@", "=", "<" if sys.byteorder == "little" else ">")
 _ACCEPTED = (
     "a NumPy array, a float32/float64 buffer (array.array('f'/'d'), memoryview) "
@@ -54,7 +69,13 @@ _ACCEPTED = (
 )
 
 if _np is not None:
-    _NUMPY_CODE = {_np.dtype(_np.float32): "f", _np.dtype(_np.float64): "d"}
+    _NUMPY_CODE = {
+        _np.dtype(_np.float32): "f",
+        _np.dtype(_np.float64): "d",
+        _np.dtype(_np.float16): "e",
+        _np.dtype(_np.uint16): "H",
+        _np.dtype(_np.int16): "h",
+    }
     # What as_strided wraps its base in (a private class, found by use).
     _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
 
@@ -78,22 +99,26 @@ _MEMORY_FLOATS = _memory_floats()
 
 class Operand:
     """An input ready for C: `data` exports a C-contiguous buffer of `count`
-    elements of type `code` ('f' or 'd'); `shape` and `kind` say what to
-    give back. `floats`, for a list of Python floats only, is that list
-    flattened: results equal to an input bit for bit reuse its object."""
+    elements of type `code` ('f', 'd', 'e' or 'b'), held as `storage` (see
+    _DTYPE_NAME); `shape` and `kind` say what to give back. `floats`, for a
+    list of Python floats only, is that list flattened: results equal to an
+    input bit for bit reuse its object."""
 
-    __slots__ = ("data", "code", "shape", "count", "kind", "floats")
+    __slots__ = ("data", "code", "shape", "count", "kind", "floats", "storage")
 
-    def __init__(self, data, code, shape, count, kind, floats=None):
+    def __init__(self, data, code, shape, count, kind, floats=None, storage=None):
         self.data = data
         self.code = code
         self.shape = shape
         self.count = count
         self.kind = kind
         self.floats = floats
+        self.storage = code if storage is None else storage
 
     @property
     def dtype_name(self):
+        if self.storage in _BITS:
+            return f"{_DTYPE_NAME[self.code]} bits in {_STORAGE_NAME[self.storage]}"
         return _DTYPE_NAME[self.code]
 
     @property
@@ -106,13 +131,22 @@ class Operand:
 # ---------------------------------------------------------------------------
 
 
-def source(value, name):
-    """`value` as an Operand; `name` ("x", "d") is used in error messages."""
+def source(value, name, dtype=None):
+    """`value` as an Operand; `name` ("x", "d") is used in error messages.
+    `dtype` is the caller's dtype= option: None, or what the elements of a
+    16-bit integer array are the bit patterns of ("bf16", "f16")."""
+    if dtype is not None:
+        _check_dtype_option(dtype)
     if _np is not None and isinstance(value, _np.ndarray):
-        return _ndarray_source(value, name)
+        return _ndarray_source(value, name, dtype)
     if isinstance(value, array.array):
-        return _array_source(value, name)
+        return _array_source(value, name, dtype)
     if isinstance(value, list):
+        if dtype is not None:
+            raise TypeError(
+                f"dtype={dtype!r} is for bit patterns in a uint16/int16 array, and {name} is a list "
+                "(its numbers are read as float64): drop dtype=, or pass an array"
+            )
         return _list_source(value, name)
     if _np is not None and isinstance(value, _np.generic):
         raise TypeError(
@@ -126,7 +160,35 @@ def source(value, name):
     except ValueError:
         _refuse_released(value, name)
         raise
-    return _buffer_source(view, name)
+    return _buffer_source(view, name, dtype)
+
+
+def _check_dtype_option(dtype):
+    if not isinstance(dtype, str):
+        raise TypeError(f"dtype must be a str ('bf16' or 'f16') or None, not {type(dtype).__name__}")
+    if dtype not in DTYPE_OPTIONS:
+        raise ValueError(
+            f"dtype must be 'bf16' or 'f16' (the 16-bit format a uint16/int16 array holds) "
+            f"or None, not {dtype!r}"
+        )
+
+
+def _code(storage, dtype, name, what):
+    """The C dtype code of elements held as `storage`, with the dtype=
+    option `dtype` (checked); `what` describes the input for messages."""
+    if storage in _BITS:
+        if dtype is None:
+            raise TypeError(
+                f"{name} is {what}: libcrelu reads 16-bit integers only as bit patterns; "
+                f"say which with dtype='bf16' (bfloat16) or dtype='f16' (float16), it does not guess"
+            )
+        return DTYPE_OPTIONS[dtype]
+    if dtype is not None:
+        raise TypeError(
+            f"dtype={dtype!r} is for bit patterns in a uint16/int16 array, and {name} is {what}: "
+            f"drop dtype= (a {_STORAGE_NAME[storage]} array says its own dtype)"
+        )
+    return storage
 
 
 def _refuse_released(value, name):
@@ -199,51 +261,58 @@ def _held_span(base):
         return None
 
 
-def _ndarray_source(value, name):
+def _ndarray_source(value, name, dtype=None):
     if type(value) is not _np.ndarray:
         value = _exact(value)
     if type(value.base) is _STRIDED:
         _refuse_beyond(value, name)
-    code = _NUMPY_CODE.get(value.dtype)
-    if code is None:
+    storage = _NUMPY_CODE.get(value.dtype)
+    if storage is None:
         raise TypeError(
-            f"{name} has dtype {value.dtype}; libcrelu computes float32 and float64 "
-            f"(native byte order) only: convert explicitly, e.g. {name}.astype(np.float64)"
+            f"{name} has dtype {value.dtype}; libcrelu computes float32, float64 and float16 "
+            f"(native byte order), and bfloat16 bits in uint16/int16 with dtype='bf16', only: "
+            f"convert explicitly, e.g. {name}.astype(np.float64)"
         )
+    code = _code(storage, dtype, name, f"of dtype {value.dtype}") if storage in _BITS or dtype else storage
     if not value.flags.c_contiguous:
         value = _np.ascontiguousarray(value)
-    return Operand(value, code, value.shape, value.size, NDARRAY)
+    return Operand(value, code, value.shape, value.size, NDARRAY, None, storage)
 
 
-def _array_source(value, name):
-    code = value.typecode
-    if code not in _DTYPE_NAME:
+def _array_source(value, name, dtype=None):
+    storage = value.typecode
+    if storage not in _ZERO_ITEM or value.itemsize != _ITEMSIZE[storage]:
         raise TypeError(
-            f"{name} is array.array({code!r}); libcrelu takes array.array('f') "
-            "(float32) or array.array('d') (float64)"
+            f"{name} is array.array({storage!r}); libcrelu takes array.array('f') "
+            "(float32), array.array('d') (float64), or array.array('H'/'h') of "
+            "bfloat16/float16 bits with dtype='bf16'/'f16'"
         )
+    code = _code(storage, dtype, name, f"array.array({storage!r})")
     count = array.array.__len__(value)  # a subclass's __len__ may say anything
-    return Operand(value, code, (count,), count, ARRAY)
+    return Operand(value, code, (count,), count, ARRAY, None, storage)
 
 
-def _buffer_source(view, name):
-    code = _format_code(view.format)
-    if code is None:
+def _buffer_source(view, name, dtype=None):
+    storage = _format_code(view.format)
+    if storage is None:
         raise TypeError(
-            f"{name} is a buffer of format {view.format!r}; libcrelu takes "
-            "float32 ('f') or float64 ('d') buffers in native byte order"
+            f"{name} is a buffer of format {view.format!r}; libcrelu takes float32 ('f'), "
+            "float64 ('d') or float16 ('e') buffers in native byte order, or 'H'/'h' "
+            "buffers of bfloat16/float16 bits with dtype='bf16'/'f16'"
         )
-    count = view.nbytes // _ITEMSIZE[code]
+    code = _code(storage, dtype, name, f"a buffer of format {view.format!r}")
+    count = view.nbytes // _ITEMSIZE[storage]
     # tobytes() copies a strided view into C order.
     data = view if view.c_contiguous else view.tobytes()
-    return Operand(data, code, view.shape, count, BUFFER)
+    return Operand(data, code, view.shape, count, BUFFER, None, storage)
 
 
 def _format_code(fmt):
-    """'f' or 'd' for a native float32/float64 struct format, else None."""
+    """The storage letter ('f', 'd', 'e', 'H', 'h') of a native struct
+    format, else None."""
     if len(fmt) == 2 and fmt[0] in _NATIVE_PREFIXES:
         fmt = fmt[1]
-    return fmt if fmt in _DTYPE_NAME else None
+    return fmt if fmt in _STORAGE_NAME else None
 
 
 def _list_source(value, name):
@@ -398,13 +467,13 @@ def target(src, out):
 
 
 def _new_target(src):
-    kind, code = src.kind, src.code
+    kind, storage = src.kind, src.storage
     if kind == NDARRAY:
         return _np.empty(src.shape, src.data.dtype), None
     if kind == ARRAY:
-        return array.array(code, [0.0]) * src.count, None
+        return array.array(storage, _ZERO_ITEM[storage]) * src.count, None
     if kind == BUFFER:
-        return _new_memoryview(code, src.shape, src.count), None
+        return _new_memoryview(storage, src.shape, src.count), None
     if src.floats is not None and _np is not None:
         # C writes over the converted input (exactly the same buffer, which
         # libcrelu allows): one million-element array fewer to fault in.
@@ -413,6 +482,12 @@ def _new_target(src):
 
 
 def _new_memoryview(code, shape, count):
+    if code == "e":
+        # memoryview.cast cannot make format 'e', nor can ctypes: a float16
+        # buffer comes from NumPy (or its like), and so does its result.
+        if _np is None:
+            raise TypeError("a float16 ('e') buffer's result is a NumPy array's memory: install NumPy")
+        return memoryview(_np.empty(shape, _np.float16))
     if count == 0 and len(shape) != 1:
         # memoryview.cast refuses zeros in a shape; a ctypes array has any shape.
         ctype = _CTYPE[code]
@@ -485,6 +560,8 @@ def _checked_out(src, out):
         contiguous, writeable = data.flags.c_contiguous, data.flags.writeable
     elif isinstance(out, array.array):
         code, shape = out.typecode, (array.array.__len__(out),)
+        if out.itemsize != _ITEMSIZE.get(code):
+            code = None
         contiguous, writeable, data = True, True, out
     else:
         if isinstance(out, (list, tuple)):
@@ -504,7 +581,9 @@ def _checked_out(src, out):
             raise
         code, shape = _format_code(view.format), view.shape
         contiguous, writeable, data = view.c_contiguous, not view.readonly, view
-    if code != src.code:
+    # Bit patterns may go into either 16-bit integer type (uint16 from
+    # NumPy, int16 from torch's view): the bits are the same.
+    if code != src.storage and not (code in _BITS and src.storage in _BITS):
         raise TypeError(f"out is {_describe(out)}, the input is {src.dtype_name}: they must match")
     if tuple(shape) != tuple(src.shape):
         raise ValueError(f"out has shape {tuple(shape)}, the input has {tuple(src.shape)}: they must match")

@@ -14,11 +14,16 @@ if TYPE_CHECKING:  # for the checker only: NumPy stays optional at run time
     import numpy as np
     from numpy.typing import NDArray
 
-    _Float = TypeVar("_Float", np.float32, np.float64)
+    _Float = TypeVar("_Float", np.float32, np.float64, np.float16)
+    # bfloat16/float16 bit patterns (dtype="bf16"/"f16") come in and go out as these.
+    _Bits = TypeVar("_Bits", np.uint16, np.int16)
     # What `out` may be: a writeable buffer, returned as it is.
-    _Out = TypeVar("_Out", bound=Union["NDArray[Any]", "array.array[float]", memoryview, "ctypes.Array[Any]"])
+    _Out = TypeVar("_Out", bound=Union["NDArray[Any]", "array.array[Any]", memoryview, "ctypes.Array[Any]"])
     # Every input kind; a list may nest (rows of rows of numbers).
-    _Input = Union["NDArray[Any]", "array.array[float]", memoryview, "ctypes.Array[Any]", List[Any]]
+    _Input = Union["NDArray[Any]", "array.array[Any]", memoryview, "ctypes.Array[Any]", List[Any]]
+
+# The dtype= option: what a uint16/int16 array's elements are the bits of.
+_BitsOption = Literal["bf16", "f16"]
 
 from . import _buffers, _operands, _small
 from ._errors import Error, error_for_status
@@ -30,13 +35,30 @@ _SAVE: Dict[str, int] = {"x": 0, "mask": 1}  # CRELU_SAVE_X, CRELU_SAVE_MASK
 _GRAD: Dict[str, int] = {"pytorch": 0, "cs231n": 1}  # CRELU_GRAD_PYTORCH, CRELU_GRAD_CS231N
 
 # Each C function twice: releasing the GIL (the general path), and keeping
-# it (HELD: small ndarrays, crelu._small). By dtype code.
-_FORWARD = {"f": LIB.crelu_forward_f32, "d": LIB.crelu_forward_f64}
-_BACKWARD = {"f": LIB.crelu_backward_f32, "d": LIB.crelu_backward_f64}
-_STATELESS = {"f": LIB.crelu_relu_f32, "d": LIB.crelu_relu_f64}
-_FORWARD_HELD = {"f": HELD.crelu_forward_f32, "d": HELD.crelu_forward_f64}
-_BACKWARD_HELD = {"f": HELD.crelu_backward_f32, "d": HELD.crelu_backward_f64}
-_STATELESS_HELD = {"f": HELD.crelu_relu_f32, "d": HELD.crelu_relu_f64}
+# it (HELD: small ndarrays, crelu._small). By dtype code (crelu._operands).
+_SUFFIX = {"f": "f32", "d": "f64", "e": "f16", "b": "bf16"}
+
+
+def _table(lib, what):
+    return {code: getattr(lib, f"crelu_{what}_{suffix}") for code, suffix in _SUFFIX.items()}
+
+
+_FORWARD = _table(LIB, "forward")
+_BACKWARD = _table(LIB, "backward")
+_STATELESS = _table(LIB, "relu")
+_FORWARD_HELD = _table(HELD, "forward")
+_BACKWARD_HELD = _table(HELD, "backward")
+_STATELESS_HELD = _table(HELD, "relu")
+
+
+def _bits_tables(held):
+    """For crelu._small.call_bits: per dtype= option, the HELD function."""
+    return {option: {"bits": held[code], "code": code} for option, code in _operands.DTYPE_OPTIONS.items()}
+
+
+_FORWARD_BITS = _bits_tables(_FORWARD_HELD)
+_BACKWARD_BITS = _bits_tables(_BACKWARD_HELD)
+_STATELESS_BITS = _bits_tables(_STATELESS_HELD)
 
 
 def _choice(option, value, choices):
@@ -110,6 +132,18 @@ class ReLU:
     A bad option type is a TypeError, a bad value a ValueError
     (crelu.InvalidArgumentError when libcrelu rejects it).
 
+    float16 arrays work as float32 ones do. bfloat16 data travels as its
+    bit patterns in a uint16 or int16 array, with dtype="bf16" on each call
+    (forward, backward, relu), since the array cannot say it itself; the
+    result keeps the input's integer dtype. A uint16/int16 array without
+    dtype=, or dtype= with a float array, is a TypeError. Backward takes
+    the last forward's dtype (else DtypeMismatchError). From PyTorch, with
+    no copy::
+
+        a = t.view(torch.int16).numpy()          # t: a bfloat16 tensor
+        out = r(a, dtype="bf16")                 # or crelu.relu(a, dtype="bf16")
+        y = torch.from_numpy(out).view(torch.bfloat16)
+
     Inputs and results: see forward(). Every computation is libcrelu's.
     Errors leave the object as it was: the last forward's state, the options,
     and any `out` are untouched, and the object stays usable.
@@ -171,69 +205,89 @@ class ReLU:
     # -- the layer ---------------------------------------------------------
 
     @overload
-    def forward(self, x: NDArray[_Float], out: None = None) -> NDArray[_Float]: ...
+    def forward(self, x: NDArray[_Float], out: None = None, *, dtype: None = None) -> NDArray[_Float]: ...
     @overload
-    def forward(self, x: array.array[float], out: None = None) -> array.array[float]: ...
+    def forward(self, x: NDArray[_Bits], out: None = None, *, dtype: _BitsOption) -> NDArray[_Bits]: ...
     @overload
-    def forward(self, x: Union[memoryview, ctypes.Array[Any]], out: None = None) -> memoryview: ...
+    def forward(self, x: array.array[float], out: None = None, *, dtype: None = None) -> array.array[float]: ...
     @overload
-    def forward(self, x: List[Any], out: None = None) -> List[Any]: ...
+    def forward(self, x: array.array[int], out: None = None, *, dtype: _BitsOption) -> array.array[int]: ...
     @overload
-    def forward(self, x: _Input, out: _Out) -> _Out: ...
+    def forward(self, x: Union[memoryview, ctypes.Array[Any]], out: None = None, *,
+                dtype: Optional[_BitsOption] = None) -> memoryview: ...
+    @overload
+    def forward(self, x: List[Any], out: None = None, *, dtype: None = None) -> List[Any]: ...
+    @overload
+    def forward(self, x: _Input, out: _Out, *, dtype: Optional[_BitsOption] = None) -> _Out: ...
 
-    def forward(self, x: Any, out: Any = None) -> Any:
+    def forward(self, x: Any, out: Any = None, *, dtype: Optional[str] = None) -> Any:
         """y = relu(x), remembering what backward needs.
 
-        x:   a float32/float64 NumPy array of any shape, array.array('f'/'d'),
-             memoryview (or other buffer) of format 'f'/'d', or a flat or nested
-             list of numbers (taken as float64). C-contiguous arrays and buffers
-             are read in place, never copied; a non-contiguous one is copied
-             into C order first (a correct copy).
-        out: optional, a writeable C-contiguous buffer of the same dtype and
-             shape as x, written in place and returned; may be x itself.
+        x:     a float32/float64/float16 NumPy array of any shape,
+               array.array('f'/'d'), memoryview (or other buffer) of format
+               'f'/'d'/'e', or a flat or nested list of numbers (taken as
+               float64); with dtype=, a uint16/int16 array (or 'H'/'h'
+               buffer) of bit patterns. C-contiguous arrays and buffers are
+               read in place, never copied; a non-contiguous one is copied
+               into C order first (a correct copy).
+        out:   optional, a writeable C-contiguous buffer of the same dtype and
+               shape as x (for bit patterns, uint16 or int16), written in
+               place and returned; may be x itself.
+        dtype: None, or "bf16" / "f16" when x holds bfloat16 / float16 bit
+               patterns in 16-bit integers (required then, refused otherwise).
         Returns `out`, or a new result of x's kind, shape and dtype (ndarray,
         array.array, memoryview, or nested lists of float).
         """
         context = self._context
         if context is None:
             context = self._open_context()  # raises
-        result = _small.call(_FORWARD_HELD, context.slot, x, out, None, context)
+        # dtype= calls have a small path of their own: float32's pays one test.
+        result = (_small.call(_FORWARD_HELD, context.slot, x, out, None, context) if dtype is None
+                  else _small.call_bits(_FORWARD_BITS, dtype, context.slot, x, out, None, context))
         if result is None:
-            result = self._locked(_FORWARD, context, x, out, "x")
+            result = self._locked(_FORWARD, context, x, out, "x", dtype)
         return result
 
     __call__ = forward
 
     @overload
-    def backward(self, d: NDArray[_Float], out: None = None) -> NDArray[_Float]: ...
+    def backward(self, d: NDArray[_Float], out: None = None, *, dtype: None = None) -> NDArray[_Float]: ...
     @overload
-    def backward(self, d: array.array[float], out: None = None) -> array.array[float]: ...
+    def backward(self, d: NDArray[_Bits], out: None = None, *, dtype: _BitsOption) -> NDArray[_Bits]: ...
     @overload
-    def backward(self, d: Union[memoryview, ctypes.Array[Any]], out: None = None) -> memoryview: ...
+    def backward(self, d: array.array[float], out: None = None, *, dtype: None = None) -> array.array[float]: ...
     @overload
-    def backward(self, d: List[Any], out: None = None) -> List[Any]: ...
+    def backward(self, d: array.array[int], out: None = None, *, dtype: _BitsOption) -> array.array[int]: ...
     @overload
-    def backward(self, d: _Input, out: _Out) -> _Out: ...
+    def backward(self, d: Union[memoryview, ctypes.Array[Any]], out: None = None, *,
+                 dtype: Optional[_BitsOption] = None) -> memoryview: ...
+    @overload
+    def backward(self, d: List[Any], out: None = None, *, dtype: None = None) -> List[Any]: ...
+    @overload
+    def backward(self, d: _Input, out: _Out, *, dtype: Optional[_BitsOption] = None) -> _Out: ...
 
-    def backward(self, d: Any, out: Any = None) -> Any:
+    def backward(self, d: Any, out: Any = None, *, dtype: Optional[str] = None) -> Any:
         """dx = relu'(x) * d for the x of the last forward, with its options.
 
         d takes the same kinds as forward's x and must have the last forward's
         dtype and shape (as NumPy's d * mask would: a (3, 2) d for a (2, 3) x
         is a ValueError); dx has d's kind and shape. May be called any
         number of times until the next forward. `out` as in forward (may be d).
+        `dtype` as in forward: after a forward of bfloat16 bits, d is
+        bfloat16 bits too, with dtype="bf16".
         Raises crelu.NoForwardError before any forward, DtypeMismatchError
         (a TypeError) and SizeMismatchError (a ValueError) on a mismatch.
         """
         context = self._context
         if context is None:
             context = self._open_context()  # raises
-        result = _small.call(_BACKWARD_HELD, context.slot, d, out, context.shape)
+        result = (_small.call(_BACKWARD_HELD, context.slot, d, out, context.shape) if dtype is None
+                  else _small.call_bits(_BACKWARD_BITS, dtype, context.slot, d, out, context.shape))
         if result is None:
-            result = self._locked(_BACKWARD, context, d, out, "d")
+            result = self._locked(_BACKWARD, context, d, out, "d", dtype)
         return result
 
-    def _locked(self, functions, context, value, out, name):
+    def _locked(self, functions, context, value, out, name, dtype):
         """The general path (any input, GIL released in C), one call at a
         time; also where a small call that got an error status comes to
         raise it, or to wait for a big call it ran into. A backward checks
@@ -242,7 +296,7 @@ class ReLU:
             slot = context.slot
             address, slot.value = slot.value, None  # small calls wait meanwhile
             try:
-                src = _operands.source(value, name)
+                src = _operands.source(value, name, dtype)
                 shape = tuple(src.shape)
                 if functions is _BACKWARD:
                     _check_shape(shape, src, context)
@@ -336,23 +390,31 @@ def _set_option(setter, ctx, value, context):
 
 
 @overload
-def relu(x: NDArray[_Float], out: None = None) -> NDArray[_Float]: ...
+def relu(x: NDArray[_Float], out: None = None, *, dtype: None = None) -> NDArray[_Float]: ...
 @overload
-def relu(x: array.array[float], out: None = None) -> array.array[float]: ...
+def relu(x: NDArray[_Bits], out: None = None, *, dtype: _BitsOption) -> NDArray[_Bits]: ...
 @overload
-def relu(x: Union[memoryview, ctypes.Array[Any]], out: None = None) -> memoryview: ...
+def relu(x: array.array[float], out: None = None, *, dtype: None = None) -> array.array[float]: ...
 @overload
-def relu(x: List[Any], out: None = None) -> List[Any]: ...
+def relu(x: array.array[int], out: None = None, *, dtype: _BitsOption) -> array.array[int]: ...
 @overload
-def relu(x: _Input, out: _Out) -> _Out: ...
+def relu(x: Union[memoryview, ctypes.Array[Any]], out: None = None, *,
+         dtype: Optional[_BitsOption] = None) -> memoryview: ...
+@overload
+def relu(x: List[Any], out: None = None, *, dtype: None = None) -> List[Any]: ...
+@overload
+def relu(x: _Input, out: _Out, *, dtype: Optional[_BitsOption] = None) -> _Out: ...
 
 
-def relu(x: Any, out: Any = None) -> Any:
+def relu(x: Any, out: Any = None, *, dtype: Optional[str] = None) -> Any:
     """y = relu(x), plain ReLU without a context (nothing is remembered).
 
-    Takes and returns what ReLU.forward does; `out` may be x (in place).
+    Takes and returns what ReLU.forward does, dtype= included (bfloat16 bits
+    in uint16/int16: ``crelu.relu(t.view(torch.int16).numpy(), dtype="bf16")``);
+    `out` may be x (in place).
     """
-    result = _small.call(_STATELESS_HELD, None, x, out)
+    result = (_small.call(_STATELESS_HELD, None, x, out) if dtype is None
+              else _small.call_bits(_STATELESS_BITS, dtype, None, x, out))
     if result is None:
-        result = _run(_STATELESS, (), _operands.source(x, "x"), out)
+        result = _run(_STATELESS, (), _operands.source(x, "x", dtype), out)
     return result

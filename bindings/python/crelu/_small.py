@@ -12,7 +12,9 @@ no pinning is needed. Every call still checks what the general path checks
 a few attribute reads instead of a buffer export; nothing is remembered
 between calls. Anything it does not take (another type, a bad dtype, a
 strided or read-only out, a big array) returns None and goes the general
-way, which raises the usual errors.
+way, which raises the usual errors. Calls with dtype= (bit patterns in
+uint16/int16) come through call_bits, so that float32's call() never looks
+at the option.
 """
 
 import ctypes
@@ -24,7 +26,7 @@ try:
 except ImportError:  # NumPy is optional: without it nothing is small
     _np = None
 
-__all__ = ["SMALL_COUNT", "call"]
+__all__ = ["SMALL_COUNT", "call", "call_bits"]
 
 # At most this many elements run with the GIL held. Measured (bench/README.md,
 # "Python: GIL cut-off"): up to here the C work (~2 us for 16 Ki float32) is
@@ -74,7 +76,8 @@ def _layout_holds():
 
 if _np is not None and _layout_holds():
     _NDARRAY = _np.ndarray
-    _F32, _F64 = _np.dtype(_np.float32), _np.dtype(_np.float64)
+    _F32, _F64, _F16 = _np.dtype(_np.float32), _np.dtype(_np.float64), _np.dtype(_np.float16)
+    _U16, _I16 = _np.dtype(_np.uint16), _np.dtype(_np.int16)
     # What as_strided wraps its base in (a private class, found by use).
     _STRIDED = type(_np.lib.stride_tricks.as_strided(_np.zeros(1)).base)
     _empty = _np.empty
@@ -87,7 +90,7 @@ def call(functions, ctx, x, out, expect=None, record=None):
     the target (`out`, or a new array); None if (x, out) is not small.
 
     Small: x is an exact ndarray (no subclass, whose methods could run
-    Python and whose layout is its own) of native float32 or float64, aligned
+    Python and whose layout is its own) of native float32, float64 or float16, aligned
     and C-contiguous, with at most SMALL_COUNT elements, not made by
     as_strided; `out` is None (the
     target is then a new array) or an exact ndarray of x's dtype and shape,
@@ -107,6 +110,15 @@ def call(functions, ctx, x, out, expect=None, record=None):
         function, code = functions["f"], "f"
     elif dtype is _F64:
         function, code = functions["d"], "d"
+    elif dtype is _F16:  # after the others: float32 pays nothing for it
+        function, code = functions["e"], "e"
+    elif dtype is _U16 or dtype is _I16:
+        # Bit patterns: only call_bits' tables, made for a dtype= option,
+        # have a "bits" function; without the option the general path raises.
+        function = functions.get("bits")
+        if function is None:
+            return None
+        code = functions["code"]
     else:
         return None  # other dtypes, and float32 in another byte order
     count = x.size
@@ -151,3 +163,13 @@ def call(functions, ctx, x, out, expect=None, record=None):
     if record is not None:
         record.shape, record.code = shape, code
     return out
+
+
+def call_bits(tables, option, ctx, x, out, expect=None, record=None):
+    """call() for a dtype= call: x must be a uint16/int16 ndarray (anything
+    else, and a bad option, goes the general way, which raises). `tables`
+    maps each option to {"bits": HELD function, "code": its dtype code}."""
+    table = tables.get(option) if type(option) is str else None  # never hash a caller's object
+    if table is None or type(x) is not _NDARRAY or (x.dtype is not _U16 and x.dtype is not _I16):
+        return None
+    return call(table, ctx, x, out, expect, record)

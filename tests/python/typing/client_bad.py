@@ -21,3 +21,6 @@ r.backward(x32, out=[0.0] * 4)  # error
 crelu.relu((1.0, -1.0))  # error
 count: int = crelu.version()  # error
 r.close(1)  # error
+r(np.zeros(4, np.uint16))  # error
+r(x32, dtype="bf16")  # error
+crelu.relu(np.zeros(4, np.int16), dtype="bfloat16")  # error

@@ -41,6 +41,21 @@ with ReLU(save="mask", grad="cs231n", negative_slope=0.0, max_value=6.0) as r:
     max_value: Optional[float] = r.max_value
     assert max_value == 6.0
 
+# float16 arrays as they are; bfloat16 bits in uint16/int16 with dtype=,
+# given back in the same integer dtype.
+x16: NDArray[np.float16] = np.linspace(-1.0, 1.0, 4).astype(np.float16)
+bf16_bits: NDArray[np.uint16] = np.array([0x3F80, 0xBF80, 0, 0x8000], np.uint16)
+with ReLU(grad="cs231n") as h:
+    y16 = assert_type(h(x16), NDArray[np.float16])
+    assert y16.dtype == np.float16
+    yb = assert_type(h(bf16_bits, dtype="bf16"), NDArray[np.uint16])
+    db = assert_type(h.backward(bf16_bits.view(np.int16), dtype="bf16"), NDArray[np.int16])
+    assert yb.dtype == np.uint16 and db.dtype == np.int16
+    hb = assert_type(h.forward(array.array("H", [0x3F80, 0xBF80]), dtype="bf16"), "array.array[int]")
+    assert isinstance(hb, array.array) and hb.typecode == "H"
+bits16 = assert_type(crelu.relu(bf16_bits.view(np.int16), dtype="bf16"), NDArray[np.int16])
+assert bits16.dtype == np.int16
+
 stateless = assert_type(crelu.relu(x64), NDArray[np.float64])
 assert isinstance(stateless, np.ndarray)
 assert_type(crelu.relu([1.0, -1.0]), List[Any])
