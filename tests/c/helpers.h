@@ -33,6 +33,10 @@ typedef struct dtype_api {
 extern const dtype_api test_f32;
 extern const dtype_api test_f64;
 extern const dtype_api *const test_dtypes[2];
+/* bfloat16 and float16: uint16_t bit patterns. */
+extern const dtype_api test_bf16;
+extern const dtype_api test_f16;
+extern const dtype_api *const test_half_dtypes[2];
 
 /* A stack array of up to `count` elements of either dtype, aligned for both
  * (and for any vector width). */
