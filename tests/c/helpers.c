@@ -59,6 +59,8 @@ DEFINE_DTYPE(uint16_t, f16, CRELU__F16)
 
 const dtype_api *const test_dtypes[2] = {&test_f32, &test_f64};
 const dtype_api *const test_half_dtypes[2] = {&test_bf16, &test_f16};
+const dtype_api *const test_every_dtype[TEST_DTYPE_COUNT] = {&test_f32, &test_f64, &test_bf16,
+                                                              &test_f16};
 
 /* ---- configurations ---- */
 

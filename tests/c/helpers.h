@@ -37,6 +37,9 @@ extern const dtype_api *const test_dtypes[2];
 extern const dtype_api test_bf16;
 extern const dtype_api test_f16;
 extern const dtype_api *const test_half_dtypes[2];
+/* All four, for the tests that walk every dtype (and every pair of them). */
+#define TEST_DTYPE_COUNT 4
+extern const dtype_api *const test_every_dtype[TEST_DTYPE_COUNT];
 
 /* A stack array of up to `count` elements of either dtype, aligned for both
  * (and for any vector width). */
