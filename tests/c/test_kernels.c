@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half_oracle.h"
 #include "helpers.h"
 
 #if defined(__x86_64__)
@@ -71,10 +72,23 @@ typedef struct expected {
 } expected;
 
 /* Replaces every value that is subnormal, or small enough that a test slope
- * (|a| >= 0.1) times it would be, by +-1: what flush-to-zero leaves alone. */
+ * (|a| >= 0.1) times it would be, by +-1: what flush-to-zero leaves alone.
+ * For the 16-bit dtypes, subnormal in their own format: float16's smallest
+ * normal, 2^-14, is a normal float32, so what a 16-bit kernel may not
+ * change under flush-to-zero is everything from about 2^-10 up. */
 static void drop_tiny(const dtype_api *t, void *buf, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        if (t->size == sizeof(float)) {
+        if (t->size == sizeof(uint16_t)) {
+            uint16_t *h = (uint16_t *)buf + i;
+            const int bf16 = t->code == CRELU__BF16;
+            const uint32_t bits = bf16 ? oracle_bf16_widen(*h) : oracle_f16_widen(*h);
+            float v;
+            memcpy(&v, &bits, sizeof v);
+            if (v != 0 && fabsf(v) < (bf16 ? 0x1p-100f : 0x1p-8f)) {
+                const uint16_t one = bf16 ? 0x3f80 : 0x3c00;
+                *h = (uint16_t)(one | (*h & 0x8000u));
+            }
+        } else if (t->size == sizeof(float)) {
             float *v = (float *)buf + i;
             if (*v != 0 && fabsf(*v) < 0x1p-100f) {
                 *v = copysignf(1.0f, *v);
@@ -305,7 +319,7 @@ static void set_flush_to_zero(int on) {
 
 /* Whether the smallest subnormal times 1 comes out as zero here. */
 static int flushes(const dtype_api *t) {
-    if (t->size == sizeof(float)) {
+    if (t->size <= sizeof(float)) { /* the 16-bit dtypes compute in float32 */
         volatile float tiny = 0x1p-149f, one = 1.0f;
         return tiny * one == 0.0f;
     }
@@ -338,9 +352,9 @@ static void every_table_under_flush_to_zero(const dtype_api *t) {
                 compute_expected(&kc, &e, 13 * sizes[s] + c, 0); /* flush-to-zero off */
                 set_flush_to_zero(1);
                 for (kc.stream = 0; kc.stream <= 1; kc.stream++) {
-                    for (size_t m = 0; m < misalignments(t); m++) {
-                        check_case(&kc, &e, m, 0);
-                        check_case(&kc, &e, 0, m);
+                    for (size_t m = 0; m < misalignment_count(t); m++) {
+                        check_case(&kc, &e, misalignment(t, m), 0);
+                        check_case(&kc, &e, 0, misalignment(t, m));
                     }
                 }
                 set_flush_to_zero(0);
@@ -354,6 +368,12 @@ Test(kernels, f32_flush_to_zero_changes_no_bits_but_subnormals) {
 }
 Test(kernels, f64_flush_to_zero_changes_no_bits_but_subnormals) {
     every_table_under_flush_to_zero(&test_f64);
+}
+Test(kernels, bf16_flush_to_zero_changes_no_bits_but_subnormals) {
+    every_table_under_flush_to_zero(&test_bf16);
+}
+Test(kernels, f16_flush_to_zero_changes_no_bits_but_subnormals) {
+    every_table_under_flush_to_zero(&test_f16);
 }
 #endif
 
