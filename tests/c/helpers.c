@@ -2,10 +2,11 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
-#include "half_oracle.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "half_oracle.h"
 
 #define POISON_BYTE 0xA5 /* 0xA5A5A5A5 is a negative float, no special value */
 #define GUARD_BYTES 64
