@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared machinery of the C tests: one descriptor per dtype so every test
- * runs for float32, float64, bfloat16 and float16, deterministic inputs rich in special values,
- * poisoned guard zones, and bit-exact comparison with the scalar reference. */
+ * runs for float32, float64, bfloat16 and float16, deterministic inputs
+ * rich in special values, poisoned guard zones, and bit-exact comparison
+ * with the scalar reference. */
 #ifndef CRELU_TEST_HELPERS_H
 #define CRELU_TEST_HELPERS_H
 
