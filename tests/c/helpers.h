@@ -89,7 +89,10 @@ void guarded_poison(guarded *g);
 void assert_same_bits(const dtype_api *t, const void *got, const void *want, size_t n,
                       const char *context);
 
-/* Number of element offsets that cover every alignment within a 64-byte line. */
+/* Number of element offsets that cover every alignment within a 64-byte
+ * line (float32, float64), or within 32 bytes, an AVX2 vector (the 16-bit
+ * dtypes, whose 32 offsets would double the public sweeps' time; the kernel
+ * suite places them across the whole line). */
 size_t misalignments(const dtype_api *t);
 
 /* When CRELU_ISA names a table this CPU can run, asserts that the library
