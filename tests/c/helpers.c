@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half_oracle.h"
+
 #define POISON_BYTE 0xA5 /* 0xA5A5A5A5 is a negative float, no special value */
 #define GUARD_BYTES 64
 
@@ -53,8 +55,13 @@
 
 DEFINE_DTYPE(float, f32, CRELU__F32)
 DEFINE_DTYPE(double, f64, CRELU__F64)
+DEFINE_DTYPE(uint16_t, bf16, CRELU__BF16)
+DEFINE_DTYPE(uint16_t, f16, CRELU__F16)
 
 const dtype_api *const test_dtypes[2] = {&test_f32, &test_f64};
+const dtype_api *const test_half_dtypes[2] = {&test_bf16, &test_f16};
+const dtype_api *const test_every_dtype[TEST_DTYPE_COUNT] = {&test_f32, &test_f64, &test_bf16,
+                                                              &test_f16};
 
 /* ---- configurations ---- */
 
@@ -115,13 +122,48 @@ static const uint64_t special_f64[] = {
     0x7fefffffffffffffu, 0xffefffffffffffffu, 0x3ff0000000000000u, 0xbff0000000000000u,
 };
 
+/* The same kinds, in the two 16-bit formats. */
+static const uint16_t special_bf16[] = {
+    0x0000, 0x8000, 0x7f80, 0xff80,         /* zeros, infinities */
+    0x7fc0, 0xffc0, 0x7fc1, 0xffff,         /* quiet NaNs, with payloads */
+    0x7fa0, 0xffa1, 0x7f81,                 /* signalling NaNs */
+    0x0001, 0x8001, 0x007f, 0x807f,         /* subnormals */
+    0x0080, 0x8080, 0x7f7f, 0xff7f,         /* smallest normals, largest finite */
+    0x3f80, 0xbf80,                         /* +1, -1 */
+};
+
+static const uint16_t special_f16[] = {
+    0x0000, 0x8000, 0x7c00, 0xfc00,         /* zeros, infinities */
+    0x7e00, 0xfe00, 0x7e55, 0xffff,         /* quiet NaNs, with payloads */
+    0x7d00, 0xfd01, 0x7c01,                 /* signalling NaNs */
+    0x0001, 0x8001, 0x03ff, 0x83ff,         /* subnormals */
+    0x0400, 0x8400, 0x7bff, 0xfbff,         /* smallest normals, largest finite */
+    0x3c00, 0xbc00,                         /* +1, -1 */
+};
+
 /* The caps of test_configs and their neighbours, where the clipped rules turn. */
 static const double cap_values[] = {6.0, 0.1};
 
 static void put_value(const dtype_api *t, void *buf, size_t i, uint64_t *rng) {
     uint64_t r = splitmix64(rng);
     unsigned choice = (unsigned)(r % 8);
-    if (t->size == sizeof(float)) {
+    if (t->size == sizeof(uint16_t)) {
+        const int bf16 = t->code == CRELU__BF16;
+        const uint16_t *special = bf16 ? special_bf16 : special_f16;
+        const size_t specials = bf16 ? sizeof special_bf16 / sizeof special_bf16[0]
+                                     : sizeof special_f16 / sizeof special_f16[0];
+        uint16_t bits = (uint16_t)(r >> 48);
+        if (choice < 3) {
+            bits = special[(r >> 8) % specials];
+        } else if (choice == 3) { /* the pattern nearest a cap, or a neighbour */
+            const float cap = (float)cap_values[(r >> 8) % 2];
+            uint32_t cap_bits;
+            memcpy(&cap_bits, &cap, sizeof cap_bits);
+            bits = bf16 ? oracle_bf16_narrow(cap_bits) : oracle_f16_narrow(cap_bits);
+            bits = (uint16_t)(bits + (int)((r >> 16) % 3) - 1);
+        }
+        ((uint16_t *)buf)[i] = bits;
+    } else if (t->size == sizeof(float)) {
         float v;
         uint32_t bits = (uint32_t)(r >> 32);
         if (choice < 3) { /* special value */
@@ -213,7 +255,7 @@ void assert_same_bits(const dtype_api *t, const void *got, const void *want, siz
 }
 
 size_t misalignments(const dtype_api *t) {
-    return 64 / t->size;
+    return t->size == sizeof(uint16_t) ? 16 : 64 / t->size;
 }
 
 void assert_runs_on_crelu_isa(void) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared machinery of the C tests: one descriptor per dtype so every test
- * runs for float32 and float64, deterministic inputs rich in special values,
- * poisoned guard zones, and bit-exact comparison with the scalar reference. */
+ * runs for float32, float64, bfloat16 and float16, deterministic inputs
+ * rich in special values, poisoned guard zones, and bit-exact comparison
+ * with the scalar reference. */
 #ifndef CRELU_TEST_HELPERS_H
 #define CRELU_TEST_HELPERS_H
 
@@ -33,6 +34,13 @@ typedef struct dtype_api {
 extern const dtype_api test_f32;
 extern const dtype_api test_f64;
 extern const dtype_api *const test_dtypes[2];
+/* bfloat16 and float16: uint16_t bit patterns. */
+extern const dtype_api test_bf16;
+extern const dtype_api test_f16;
+extern const dtype_api *const test_half_dtypes[2];
+/* All four, for the tests that walk every dtype (and every pair of them). */
+#define TEST_DTYPE_COUNT 4
+extern const dtype_api *const test_every_dtype[TEST_DTYPE_COUNT];
 
 /* A stack array of up to `count` elements of either dtype, aligned for both
  * (and for any vector width). */
@@ -81,7 +89,10 @@ void guarded_poison(guarded *g);
 void assert_same_bits(const dtype_api *t, const void *got, const void *want, size_t n,
                       const char *context);
 
-/* Number of element offsets that cover every alignment within a 64-byte line. */
+/* Number of element offsets that cover every alignment within a 64-byte
+ * line (float32, float64), or within 32 bytes, an AVX2 vector (the 16-bit
+ * dtypes, whose 32 offsets would double the public sweeps' time; the kernel
+ * suite places them across the whole line). */
 size_t misalignments(const dtype_api *t);
 
 /* When CRELU_ISA names a table this CPU can run, asserts that the library

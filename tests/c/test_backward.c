@@ -61,7 +61,11 @@ static void sweep(const dtype_api *t, int save) {
 Test(backward, f32_save_x_every_size_and_misalignment) { sweep(&test_f32, CRELU_SAVE_X); }
 Test(backward, f32_save_mask_every_size_and_misalignment) { sweep(&test_f32, CRELU_SAVE_MASK); }
 Test(backward, f64_save_x_every_size_and_misalignment) { sweep(&test_f64, CRELU_SAVE_X); }
+Test(backward, bf16_save_x_every_size_and_misalignment) { sweep(&test_bf16, CRELU_SAVE_X); }
+Test(backward, f16_save_x_every_size_and_misalignment) { sweep(&test_f16, CRELU_SAVE_X); }
 Test(backward, f64_save_mask_every_size_and_misalignment) { sweep(&test_f64, CRELU_SAVE_MASK); }
+Test(backward, bf16_save_mask_every_size_and_misalignment) { sweep(&test_bf16, CRELU_SAVE_MASK); }
+Test(backward, f16_save_mask_every_size_and_misalignment) { sweep(&test_f16, CRELU_SAVE_MASK); }
 
 /* The context keeps its own copy: changing or freeing x after forward, or
  * running forward in place, does not change what backward computes. */
@@ -91,6 +95,8 @@ static void owns_saved_state(const dtype_api *t) {
 
 Test(backward, f32_uses_the_saved_copy_not_the_callers_x) { owns_saved_state(&test_f32); }
 Test(backward, f64_uses_the_saved_copy_not_the_callers_x) { owns_saved_state(&test_f64); }
+Test(backward, bf16_uses_the_saved_copy_not_the_callers_x) { owns_saved_state(&test_bf16); }
+Test(backward, f16_uses_the_saved_copy_not_the_callers_x) { owns_saved_state(&test_f16); }
 
 /* Options set after a forward apply from the next forward on; the pending
  * backward keeps the options of the forward it follows. */
@@ -130,6 +136,8 @@ static void options_apply_from_next_forward(const dtype_api *t) {
 
 Test(backward, f32_options_apply_from_the_next_forward) { options_apply_from_next_forward(&test_f32); }
 Test(backward, f64_options_apply_from_the_next_forward) { options_apply_from_next_forward(&test_f64); }
+Test(backward, bf16_options_apply_from_the_next_forward) { options_apply_from_next_forward(&test_bf16); }
+Test(backward, f16_options_apply_from_the_next_forward) { options_apply_from_next_forward(&test_f16); }
 
 /* The oracle checks itself: the reference's mask path (forward_mask then
  * backward_mask) equals its direct path (forward, backward from x), so the
@@ -159,5 +167,7 @@ static void reference_mask_path_equals_x_path(const dtype_api *t) {
 
 Test(backward, f32_reference_mask_path_equals_x_path) { reference_mask_path_equals_x_path(&test_f32); }
 Test(backward, f64_reference_mask_path_equals_x_path) { reference_mask_path_equals_x_path(&test_f64); }
+Test(backward, bf16_reference_mask_path_equals_x_path) { reference_mask_path_equals_x_path(&test_bf16); }
+Test(backward, f16_reference_mask_path_equals_x_path) { reference_mask_path_equals_x_path(&test_f16); }
 
 Test(backward, runs_on_the_table_crelu_isa_names) { assert_runs_on_crelu_isa(); }

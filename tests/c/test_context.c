@@ -61,8 +61,12 @@ static void check_held_bytes(const dtype_api *t, int save) {
 
 Test(context, mask_mode_holds_one_bit_per_element_f32) { check_held_bytes(&test_f32, CRELU_SAVE_MASK); }
 Test(context, mask_mode_holds_one_bit_per_element_f64) { check_held_bytes(&test_f64, CRELU_SAVE_MASK); }
+Test(context, mask_mode_holds_one_bit_per_element_bf16) { check_held_bytes(&test_bf16, CRELU_SAVE_MASK); }
+Test(context, mask_mode_holds_one_bit_per_element_f16) { check_held_bytes(&test_f16, CRELU_SAVE_MASK); }
 Test(context, save_x_mode_holds_one_copy_of_x_f32) { check_held_bytes(&test_f32, CRELU_SAVE_X); }
 Test(context, save_x_mode_holds_one_copy_of_x_f64) { check_held_bytes(&test_f64, CRELU_SAVE_X); }
+Test(context, save_x_mode_holds_one_copy_of_x_bf16) { check_held_bytes(&test_bf16, CRELU_SAVE_X); }
+Test(context, save_x_mode_holds_one_copy_of_x_f16) { check_held_bytes(&test_f16, CRELU_SAVE_X); }
 
 /* After a first forward sized the buffer, forwards of that size or smaller
  * and any number of backwards allocate nothing, in every mode and dtype. */

@@ -48,7 +48,11 @@ static void sweep(const dtype_api *t, int save) {
 Test(forward, f32_save_x_every_size_and_misalignment) { sweep(&test_f32, CRELU_SAVE_X); }
 Test(forward, f32_save_mask_every_size_and_misalignment) { sweep(&test_f32, CRELU_SAVE_MASK); }
 Test(forward, f64_save_x_every_size_and_misalignment) { sweep(&test_f64, CRELU_SAVE_X); }
+Test(forward, bf16_save_x_every_size_and_misalignment) { sweep(&test_bf16, CRELU_SAVE_X); }
+Test(forward, f16_save_x_every_size_and_misalignment) { sweep(&test_f16, CRELU_SAVE_X); }
 Test(forward, f64_save_mask_every_size_and_misalignment) { sweep(&test_f64, CRELU_SAVE_MASK); }
+Test(forward, bf16_save_mask_every_size_and_misalignment) { sweep(&test_bf16, CRELU_SAVE_MASK); }
+Test(forward, f16_save_mask_every_size_and_misalignment) { sweep(&test_f16, CRELU_SAVE_MASK); }
 
 /* y == x: each element is read before it is overwritten, in every mode. */
 static void in_place(const dtype_api *t) {
@@ -77,6 +81,8 @@ static void in_place(const dtype_api *t) {
 
 Test(forward, f32_in_place_every_mode) { in_place(&test_f32); }
 Test(forward, f64_in_place_every_mode) { in_place(&test_f64); }
+Test(forward, bf16_in_place_every_mode) { in_place(&test_bf16); }
+Test(forward, f16_in_place_every_mode) { in_place(&test_f16); }
 
 /* One context alternates dtypes and sizes; each forward stands alone. */
 Test(forward, dtype_and_size_may_change_between_forwards) {
@@ -85,7 +91,7 @@ Test(forward, dtype_and_size_may_change_between_forwards) {
     const crelu__op op = op_of(&test_configs[0]);
     const size_t sizes[] = {100, 3, 257, 1, 64};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        const dtype_api *t = test_dtypes[i % 2];
+        const dtype_api *t = test_every_dtype[i % TEST_DTYPE_COUNT];
         size_t n = sizes[i];
         ELEMENTS(x, MAX_N);
         ELEMENTS(y, MAX_N);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Every kernel table compiled into the library (scalar, portable, SSE2,
  * AVX2, AVX-512 on x86; NEON on AArch64), called directly, against the
- * scalar reference, bit for bit: every row and rule, both dtypes, sizes
+ * scalar reference, bit for bit: every row and rule, every dtype, sizes
  * 0..200 and a few past the vector blocks, every misalignment of the input
- * and of the output, with and without streaming stores, in place; and again
- * with flush-to-zero on. Tables this CPU cannot run are skipped with a
+ * and of the output, with and without streaming stores, in place; for the
+ * 16-bit dtypes every one of the 65,536 patterns of x too; and again with
+ * flush-to-zero on. Tables this CPU cannot run are skipped with a
  * message. White-box: linked against the static library only. */
 #define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include <criterion/criterion.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half_oracle.h"
 #include "helpers.h"
 
 #if defined(__x86_64__)
@@ -20,6 +22,13 @@
 #endif
 
 enum { MAX_SMALL_N = 200, MAX_N = 4099 };
+/* Every 16-bit pattern once, and a ragged tail for every vector width. */
+enum { EVERY_PATTERN_N = 65536 + 37 };
+enum {
+    BUF_BYTES = MAX_N * sizeof(double) > EVERY_PATTERN_N * sizeof(uint16_t)
+                    ? MAX_N * sizeof(double)
+                    : EVERY_PATTERN_N * sizeof(uint16_t)
+};
 static const size_t large_sizes[] = {511, 512, 1000, 4099};
 
 typedef struct kernel_case {
@@ -55,18 +64,31 @@ static void run_backward_mask(const kernel_case *c, const unsigned char *mask, c
 
 /* Inputs and the reference's results for one (op, n). */
 typedef struct expected {
-    _Alignas(64) unsigned char x[MAX_N * sizeof(double)];
-    _Alignas(64) unsigned char dy[MAX_N * sizeof(double)];
-    _Alignas(64) unsigned char y[MAX_N * sizeof(double)];
-    _Alignas(64) unsigned char dx[MAX_N * sizeof(double)];
-    unsigned char mask[MAX_N / 8 + 1];
+    _Alignas(64) unsigned char x[BUF_BYTES];
+    _Alignas(64) unsigned char dy[BUF_BYTES];
+    _Alignas(64) unsigned char y[BUF_BYTES];
+    _Alignas(64) unsigned char dx[BUF_BYTES];
+    unsigned char mask[BUF_BYTES / 8 + 1];
 } expected;
 
 /* Replaces every value that is subnormal, or small enough that a test slope
- * (|a| >= 0.1) times it would be, by +-1: what flush-to-zero leaves alone. */
+ * (|a| >= 0.1) times it would be, by +-1: what flush-to-zero leaves alone.
+ * For the 16-bit dtypes, subnormal in their own format: float16's smallest
+ * normal, 2^-14, is a normal float32, so what a 16-bit kernel may not
+ * change under flush-to-zero is everything from about 2^-10 up. */
 static void drop_tiny(const dtype_api *t, void *buf, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        if (t->size == sizeof(float)) {
+        if (t->size == sizeof(uint16_t)) {
+            uint16_t *h = (uint16_t *)buf + i;
+            const int bf16 = t->code == CRELU__BF16;
+            const uint32_t bits = bf16 ? oracle_bf16_widen(*h) : oracle_f16_widen(*h);
+            float v;
+            memcpy(&v, &bits, sizeof v);
+            if (v != 0 && fabsf(v) < (bf16 ? 0x1p-100f : 0x1p-8f)) {
+                const uint16_t one = bf16 ? 0x3f80 : 0x3c00;
+                *h = (uint16_t)(one | (*h & 0x8000u));
+            }
+        } else if (t->size == sizeof(float)) {
             float *v = (float *)buf + i;
             if (*v != 0 && fabsf(*v) < 0x1p-100f) {
                 *v = copysignf(1.0f, *v);
@@ -80,6 +102,15 @@ static void drop_tiny(const dtype_api *t, void *buf, size_t n) {
     }
 }
 
+/* The reference's results for the inputs already in e. */
+static void compute_reference(const kernel_case *c, expected *e) {
+    static unsigned char y_again[BUF_BYTES];
+    c->t->ref_forward_mask(c->op, e->x, e->y, e->mask, c->n);
+    c->t->ref_forward(c->op, e->x, y_again, c->n);
+    assert_same_bits(c->t, y_again, e->y, c->n, "reference forward with and without mask");
+    c->t->ref_backward_x(c->op, e->x, e->dy, e->dx, c->n);
+}
+
 /* keep_tiny 0 drops what flush-to-zero may change (drop_tiny). */
 static void compute_expected(const kernel_case *c, expected *e, uint64_t seed, int keep_tiny) {
     fill_inputs(c->t, e->x, c->n, seed);
@@ -88,11 +119,7 @@ static void compute_expected(const kernel_case *c, expected *e, uint64_t seed, i
         drop_tiny(c->t, e->x, c->n);
         drop_tiny(c->t, e->dy, c->n);
     }
-    static unsigned char y_again[MAX_N * sizeof(double)];
-    c->t->ref_forward_mask(c->op, e->x, e->y, e->mask, c->n);
-    c->t->ref_forward(c->op, e->x, y_again, c->n);
-    assert_same_bits(c->t, y_again, e->y, c->n, "reference forward with and without mask");
-    c->t->ref_backward_x(c->op, e->x, e->dy, e->dx, c->n);
+    compute_reference(c, e);
 }
 
 static void check_case(const kernel_case *c, const expected *e, size_t in_misalign,
@@ -172,6 +199,19 @@ static void check_case(const kernel_case *c, const expected *e, size_t in_misali
     guarded_free(&out);
 }
 
+/* The element offsets tried: every one within a 64-byte line for float32
+ * and float64; for the 16-bit dtypes, whose 32 offsets would double the
+ * time, one element (the head of every table), an SSE-aligned one that no
+ * AVX vector is, one odd in the middle and the line's last. */
+static size_t misalignment(const dtype_api *t, size_t i) {
+    static const size_t half_offsets[] = {0, 1, 8, 17, 31};
+    return t->size == sizeof(uint16_t) ? half_offsets[i] : i;
+}
+
+static size_t misalignment_count(const dtype_api *t) {
+    return t->size == sizeof(uint16_t) ? 5 : misalignments(t);
+}
+
 static void check_size(const dtype_api *t, const crelu__kernels *k, size_t n) {
     static expected e; /* too big for the stack */
     for (size_t c = 0; c < test_config_count; c++) {
@@ -180,9 +220,9 @@ static void check_size(const dtype_api *t, const crelu__kernels *k, size_t n) {
         compute_expected(&kc, &e, 11 * n + c, 1);
         for (int stream = 0; stream <= 1; stream++) {
             kc.stream = stream;
-            for (size_t m = 0; m < misalignments(t); m++) {
-                check_case(&kc, &e, m, 0);
-                check_case(&kc, &e, 0, m);
+            for (size_t m = 0; m < misalignment_count(t); m++) {
+                check_case(&kc, &e, misalignment(t, m), 0);
+                check_case(&kc, &e, 0, misalignment(t, m));
             }
         }
     }
@@ -211,6 +251,51 @@ static void every_table(const dtype_api *t) {
 
 Test(kernels, f32_every_table_matches_the_reference) { every_table(&test_f32); }
 Test(kernels, f64_every_table_matches_the_reference) { every_table(&test_f64); }
+Test(kernels, bf16_every_table_matches_the_reference) { every_table(&test_bf16); }
+Test(kernels, f16_every_table_matches_the_reference) { every_table(&test_f16); }
+
+/* The 16-bit dtypes have few enough patterns to try them all: x is every
+ * pattern once, in an order that mixes signs and classes within each
+ * vector (an odd multiplier permutes 0..65535), and dy every pattern once
+ * in another order, then random patterns for the ragged tail. Each table,
+ * each row and rule, every kernel, streaming on and off, and each of input
+ * and output misaligned by one element. */
+static void fill_every_pattern(uint16_t *x, uint16_t *dy, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        x[i] = (uint16_t)(i * 40503u + 7u);
+        dy[i] = (uint16_t)(i * 9973u + 12345u);
+    }
+    fill_inputs(&test_bf16, x + 65536, n - 65536, 3); /* any 16-bit patterns will do */
+    fill_inputs(&test_f16, dy + 65536, n - 65536, 4);
+}
+
+static void every_pattern_every_table(const dtype_api *t) {
+    static expected e;
+    fill_every_pattern((uint16_t *)(void *)e.x, (uint16_t *)(void *)e.dy, EVERY_PATTERN_N);
+    for (size_t c = 0; c < test_config_count; c++) {
+        const crelu__op op = op_of(&test_configs[c]);
+        kernel_case kc = {t, &crelu__kernels_reference, &op, test_configs[c].name,
+                          EVERY_PATTERN_N, 0};
+        compute_reference(&kc, &e);
+        for (size_t i = 0; crelu__kernel_tables[i] != NULL; i++) {
+            kc.k = crelu__kernel_tables[i];
+            if (!kc.k->supported()) {
+                continue;
+            }
+            kc.stream = 0;
+            check_case(&kc, &e, 1, 0);
+            kc.stream = 1;
+            check_case(&kc, &e, 0, 1);
+        }
+    }
+}
+
+Test(kernels, bf16_every_pattern_every_table_matches_the_reference) {
+    every_pattern_every_table(&test_bf16);
+}
+Test(kernels, f16_every_pattern_every_table_matches_the_reference) {
+    every_pattern_every_table(&test_f16);
+}
 
 /* crelu.h's promise under flush-to-zero: only subnormal values (inputs, or
  * products that would be) may change; every other value keeps the bits the
@@ -234,7 +319,7 @@ static void set_flush_to_zero(int on) {
 
 /* Whether the smallest subnormal times 1 comes out as zero here. */
 static int flushes(const dtype_api *t) {
-    if (t->size == sizeof(float)) {
+    if (t->size <= sizeof(float)) { /* the 16-bit dtypes compute in float32 */
         volatile float tiny = 0x1p-149f, one = 1.0f;
         return tiny * one == 0.0f;
     }
@@ -267,9 +352,9 @@ static void every_table_under_flush_to_zero(const dtype_api *t) {
                 compute_expected(&kc, &e, 13 * sizes[s] + c, 0); /* flush-to-zero off */
                 set_flush_to_zero(1);
                 for (kc.stream = 0; kc.stream <= 1; kc.stream++) {
-                    for (size_t m = 0; m < misalignments(t); m++) {
-                        check_case(&kc, &e, m, 0);
-                        check_case(&kc, &e, 0, m);
+                    for (size_t m = 0; m < misalignment_count(t); m++) {
+                        check_case(&kc, &e, misalignment(t, m), 0);
+                        check_case(&kc, &e, 0, misalignment(t, m));
                     }
                 }
                 set_flush_to_zero(0);
@@ -283,6 +368,12 @@ Test(kernels, f32_flush_to_zero_changes_no_bits_but_subnormals) {
 }
 Test(kernels, f64_flush_to_zero_changes_no_bits_but_subnormals) {
     every_table_under_flush_to_zero(&test_f64);
+}
+Test(kernels, bf16_flush_to_zero_changes_no_bits_but_subnormals) {
+    every_table_under_flush_to_zero(&test_bf16);
+}
+Test(kernels, f16_flush_to_zero_changes_no_bits_but_subnormals) {
+    every_table_under_flush_to_zero(&test_f16);
 }
 #endif
 

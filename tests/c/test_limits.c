@@ -134,6 +134,12 @@ Test(limits, f32_counts_no_buffer_can_hold_overflow) {
 Test(limits, f64_counts_no_buffer_can_hold_overflow) {
     counts_too_big(&test_f64);
 }
+Test(limits, bf16_counts_no_buffer_can_hold_overflow) {
+    counts_too_big(&test_bf16);
+}
+Test(limits, f16_counts_no_buffer_can_hold_overflow) {
+    counts_too_big(&test_f16);
+}
 
 /* A buffer that would run past the end of the address space: a small n at
  * an address near its top. The addresses are never dereferenced. */
@@ -170,6 +176,12 @@ Test(limits, f32_buffers_past_the_address_space_overflow) {
 }
 Test(limits, f64_buffers_past_the_address_space_overflow) {
     past_the_address_space(&test_f64);
+}
+Test(limits, bf16_buffers_past_the_address_space_overflow) {
+    past_the_address_space(&test_bf16);
+}
+Test(limits, f16_buffers_past_the_address_space_overflow) {
+    past_the_address_space(&test_f16);
 }
 
 /* An allocator that records what it is asked for and refuses anything
@@ -225,4 +237,10 @@ Test(limits, f32_largest_count_asks_for_exact_bytes) {
 }
 Test(limits, f64_largest_count_asks_for_exact_bytes) {
     largest_count_asks_for_exact_bytes(&test_f64);
+}
+Test(limits, bf16_largest_count_asks_for_exact_bytes) {
+    largest_count_asks_for_exact_bytes(&test_bf16);
+}
+Test(limits, f16_largest_count_asks_for_exact_bytes) {
+    largest_count_asks_for_exact_bytes(&test_f16);
 }

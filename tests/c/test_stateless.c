@@ -38,6 +38,8 @@ static void forward_sweep(const dtype_api *t) {
 
 Test(stateless, relu_f32_every_size_misalignment_and_in_place) { forward_sweep(&test_f32); }
 Test(stateless, relu_f64_every_size_misalignment_and_in_place) { forward_sweep(&test_f64); }
+Test(stateless, relu_bf16_every_size_misalignment_and_in_place) { forward_sweep(&test_bf16); }
+Test(stateless, relu_f16_every_size_misalignment_and_in_place) { forward_sweep(&test_f16); }
 
 /* dx may be a separate buffer, exactly dy, or exactly x. */
 static void backward_sweep(const dtype_api *t) {
@@ -69,12 +71,14 @@ static void backward_sweep(const dtype_api *t) {
 
 Test(stateless, relu_backward_f32_every_size_misalignment_and_alias) { backward_sweep(&test_f32); }
 Test(stateless, relu_backward_f64_every_size_misalignment_and_alias) { backward_sweep(&test_f64); }
+Test(stateless, relu_backward_bf16_every_size_misalignment_and_alias) { backward_sweep(&test_bf16); }
+Test(stateless, relu_backward_f16_every_size_misalignment_and_alias) { backward_sweep(&test_f16); }
 
 /* Input and upstream gradient are both read-only, so they may be one buffer. */
 Test(stateless, x_and_dy_may_be_the_same_buffer) {
     const crelu__op op = default_op();
-    for (size_t d = 0; d < 2; d++) {
-        const dtype_api *t = test_dtypes[d];
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
+        const dtype_api *t = test_every_dtype[d];
         ELEMENTS(x, MAX_N);
         ELEMENTS(dx, MAX_N);
         ELEMENTS(want, MAX_N);
@@ -87,8 +91,8 @@ Test(stateless, x_and_dy_may_be_the_same_buffer) {
 
 Test(stateless, errors) {
     enum { N = 64 };
-    for (size_t d = 0; d < 2; d++) {
-        const dtype_api *t = test_dtypes[d];
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
+        const dtype_api *t = test_every_dtype[d];
         const size_t e = t->size;
         ELEMENTS(a, 3 * N);
         unsigned char *x = a, *dy = a + N * e, *dx = a + 2 * N * e;

@@ -110,10 +110,10 @@ static void assert_marked(const void *buf, size_t bytes, const char *after) {
 /* ---- setters ---- */
 
 Test(status, setters_reject_bad_values_and_change_nothing) {
-    for (size_t d = 0; d < 2; d++) {
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
         for (int save = CRELU_SAVE_X; save <= CRELU_SAVE_MASK; save++) {
             fixture f;
-            fixture_init(&f, test_dtypes[d], 2 /* leaky 0.1, pytorch */, save);
+            fixture_init(&f, test_every_dtype[d], 2 /* leaky 0.1, pytorch */, save);
             struct {
                 const char *what;
                 int status;
@@ -178,8 +178,8 @@ Test(status, null_context_is_an_invalid_argument_everywhere) {
     cr_assert_eq(crelu_set_negative_slope(NULL, 0.0), CRELU_ERR_INVALID_ARGUMENT);
     cr_assert_eq(crelu_set_max_value(NULL, INFINITY), CRELU_ERR_INVALID_ARGUMENT);
     cr_assert_eq(crelu_set_num_threads(NULL, 0), CRELU_ERR_INVALID_ARGUMENT);
-    for (size_t d = 0; d < 2; d++) {
-        const dtype_api *t = test_dtypes[d];
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
+        const dtype_api *t = test_every_dtype[d];
         cr_assert_eq(t->forward(NULL, buf, buf, N), CRELU_ERR_INVALID_ARGUMENT);
         cr_assert_eq(t->backward(NULL, buf, buf, N), CRELU_ERR_INVALID_ARGUMENT);
         cr_assert_eq(t->forward(NULL, buf, buf, 0), CRELU_ERR_INVALID_ARGUMENT,
@@ -255,8 +255,13 @@ static void forward_errors(const dtype_api *t, int save) {
     assert_marked(f.dx, N * e, "a backward of N after a forward of 0");
     cr_assert_eq(t->backward(f.ctx, NULL, NULL, 0), CRELU_OK);
     cr_assert_eq(t->backward(f.ctx, f.dy, f.dx, 0), CRELU_OK);
-    const dtype_api *other = t == &test_f32 ? &test_f64 : &test_f32;
-    cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_ERR_DTYPE_MISMATCH);
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
+        const dtype_api *other = test_every_dtype[d];
+        if (other != t) {
+            cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_ERR_DTYPE_MISMATCH,
+                         "%s backward after a %s forward", other->name, t->name);
+        }
+    }
     /* and the next forward of N serves backward again */
     cr_assert_eq(t->forward(f.ctx, f.x, f.y, N), CRELU_OK);
     assert_context_intact(&f, "a forward of 0, then one of N");
@@ -270,8 +275,12 @@ Test(status, forward_errors_f32_save_x) { forward_errors(&test_f32, CRELU_SAVE_X
 Test(status, forward_errors_f32_save_mask) { forward_errors(&test_f32, CRELU_SAVE_MASK); }
 Test(status, forward_errors_f64_save_x) { forward_errors(&test_f64, CRELU_SAVE_X); }
 Test(status, forward_errors_f64_save_mask) { forward_errors(&test_f64, CRELU_SAVE_MASK); }
+Test(status, forward_errors_bf16_save_x) { forward_errors(&test_bf16, CRELU_SAVE_X); }
+Test(status, forward_errors_bf16_save_mask) { forward_errors(&test_bf16, CRELU_SAVE_MASK); }
+Test(status, forward_errors_f16_save_x) { forward_errors(&test_f16, CRELU_SAVE_X); }
+Test(status, forward_errors_f16_save_mask) { forward_errors(&test_f16, CRELU_SAVE_MASK); }
 
-static void backward_errors(const dtype_api *t, const dtype_api *other, int save) {
+static void backward_errors(const dtype_api *t, int save) {
     fixture f;
     fixture_init(&f, t, 3 /* leaky 0.1, cs231n */, save);
     unsigned char *dy = f.dy, *dx = f.dx;
@@ -309,25 +318,38 @@ static void backward_errors(const dtype_api *t, const dtype_api *other, int save
         cr_assert_eq(memcmp(dy_before, f.dy, N * e), 0, "%s wrote to dy", cases[i].what);
         assert_context_intact(&f, cases[i].what);
     }
-    /* The other dtype, at the right count. */
-    mark(f.dx);
-    cr_assert_eq(other->backward(f.ctx, f.dy, f.dx, N), CRELU_ERR_DTYPE_MISMATCH);
-    assert_marked(f.dx, N * e, "dtype mismatch");
-    assert_context_intact(&f, "dtype mismatch");
-    /* n == 0 is checked like any other count: the dtype first, then n. */
-    cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_ERR_DTYPE_MISMATCH);
-    assert_context_intact(&f, "n == 0 backward");
+    /* Every other dtype, at the right count: bfloat16 and float16 are as
+     * different from each other as from float32 (same size, other format). */
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
+        const dtype_api *other = test_every_dtype[d];
+        if (other == t) {
+            continue;
+        }
+        mark(f.dx);
+        cr_assert_eq(other->backward(f.ctx, f.dy, f.dx, N), CRELU_ERR_DTYPE_MISMATCH,
+                     "%s backward after a %s forward", other->name, t->name);
+        assert_marked(f.dx, N * e, "dtype mismatch");
+        assert_context_intact(&f, "dtype mismatch");
+        /* n == 0 is checked like any other count: the dtype first, then n. */
+        cr_assert_eq(other->backward(f.ctx, NULL, NULL, 0), CRELU_ERR_DTYPE_MISMATCH,
+                     "%s backward of 0 after a %s forward", other->name, t->name);
+        assert_context_intact(&f, "n == 0 backward");
+    }
     fixture_fini(&f);
 }
 
-Test(status, backward_errors_f32_save_x) { backward_errors(&test_f32, &test_f64, CRELU_SAVE_X); }
-Test(status, backward_errors_f32_save_mask) { backward_errors(&test_f32, &test_f64, CRELU_SAVE_MASK); }
-Test(status, backward_errors_f64_save_x) { backward_errors(&test_f64, &test_f32, CRELU_SAVE_X); }
-Test(status, backward_errors_f64_save_mask) { backward_errors(&test_f64, &test_f32, CRELU_SAVE_MASK); }
+Test(status, backward_errors_f32_save_x) { backward_errors(&test_f32, CRELU_SAVE_X); }
+Test(status, backward_errors_f32_save_mask) { backward_errors(&test_f32, CRELU_SAVE_MASK); }
+Test(status, backward_errors_f64_save_x) { backward_errors(&test_f64, CRELU_SAVE_X); }
+Test(status, backward_errors_f64_save_mask) { backward_errors(&test_f64, CRELU_SAVE_MASK); }
+Test(status, backward_errors_bf16_save_x) { backward_errors(&test_bf16, CRELU_SAVE_X); }
+Test(status, backward_errors_bf16_save_mask) { backward_errors(&test_bf16, CRELU_SAVE_MASK); }
+Test(status, backward_errors_f16_save_x) { backward_errors(&test_f16, CRELU_SAVE_X); }
+Test(status, backward_errors_f16_save_mask) { backward_errors(&test_f16, CRELU_SAVE_MASK); }
 
 Test(status, backward_before_any_forward) {
-    for (size_t d = 0; d < 2; d++) {
-        const dtype_api *t = test_dtypes[d];
+    for (size_t d = 0; d < TEST_DTYPE_COUNT; d++) {
+        const dtype_api *t = test_every_dtype[d];
         crelu_ctx *ctx;
         cr_assert_eq(crelu_create(&ctx), CRELU_OK);
         ELEMENTS(dy, N);
@@ -398,3 +420,7 @@ Test(status, out_of_memory_at_forward_f32_save_x) { out_of_memory_at_forward(&te
 Test(status, out_of_memory_at_forward_f32_save_mask) { out_of_memory_at_forward(&test_f32, CRELU_SAVE_MASK); }
 Test(status, out_of_memory_at_forward_f64_save_x) { out_of_memory_at_forward(&test_f64, CRELU_SAVE_X); }
 Test(status, out_of_memory_at_forward_f64_save_mask) { out_of_memory_at_forward(&test_f64, CRELU_SAVE_MASK); }
+Test(status, out_of_memory_at_forward_bf16_save_x) { out_of_memory_at_forward(&test_bf16, CRELU_SAVE_X); }
+Test(status, out_of_memory_at_forward_bf16_save_mask) { out_of_memory_at_forward(&test_bf16, CRELU_SAVE_MASK); }
+Test(status, out_of_memory_at_forward_f16_save_x) { out_of_memory_at_forward(&test_f16, CRELU_SAVE_X); }
+Test(status, out_of_memory_at_forward_f16_save_mask) { out_of_memory_at_forward(&test_f16, CRELU_SAVE_MASK); }

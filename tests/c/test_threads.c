@@ -92,6 +92,12 @@ Test(threads, f32_results_match_the_reference_for_every_thread_count, .init = sm
 Test(threads, f64_results_match_the_reference_for_every_thread_count, .init = small_tuning) {
     every_thread_count(&test_f64);
 }
+Test(threads, bf16_results_match_the_reference_for_every_thread_count, .init = small_tuning) {
+    every_thread_count(&test_bf16);
+}
+Test(threads, f16_results_match_the_reference_for_every_thread_count, .init = small_tuning) {
+    every_thread_count(&test_f16);
+}
 
 static void stateless_big(const dtype_api *t) {
     const crelu__op op = op_of(&test_configs[0]); /* plain ReLU, PyTorch's rule */
@@ -112,6 +118,8 @@ Test(threads, stateless_functions_match_the_reference_at_big_sizes, .init = smal
     setenv("CRELU_NUM_THREADS", "4", 1);
     stateless_big(&test_f32);
     stateless_big(&test_f64);
+    stateless_big(&test_bf16);
+    stateless_big(&test_f16);
 }
 
 Test(threads, calls_below_two_measured_pieces_start_no_thread) {
@@ -241,6 +249,25 @@ Test(threads, fewer_pieces_than_threads_start_one_worker_per_piece, .init = smal
     cr_assert_eq(thread_count(), before + 3, "a call of 4 pieces at most started %d workers",
                  thread_count() - before);
     arrays_free(&a);
+}
+
+/* The 16-bit dtypes cut into the smallest chunks run.c makes (32 KiB
+ * touched: 5462 to 8192 elements) on many threads, streaming, with ragged
+ * ends: a chunk's mask starts at byte begin / 8 whatever the element size. */
+Test(threads, half_dtypes_in_the_smallest_chunks_give_whole_results) {
+    static const crelu__tuning tiny = {1, 1};
+    crelu__tuning_override(&tiny);
+    static const size_t sizes[] = {16447, 49157};
+    for (size_t d = 0; d < 2; d++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            for (size_t c = 0; c < test_config_count; c++) {
+                const crelu__op op = op_of(&test_configs[c]);
+                arrays a = arrays_make(test_half_dtypes[d], &op, sizes[s], 20 + c);
+                check_context(test_half_dtypes[d], &test_configs[c], 7, &a, sizes[s]);
+                arrays_free(&a);
+            }
+        }
+    }
 }
 
 Test(threads, a_degenerate_tuning_still_gives_whole_results) {

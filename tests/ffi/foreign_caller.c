@@ -86,6 +86,15 @@ static proto protos[] = {
     PROTO("crelu_relu_f64", 'i', "ppz"),
     PROTO("crelu_relu_backward_f32", 'i', "pppz"),
     PROTO("crelu_relu_backward_f64", 'i', "pppz"),
+    /* 1.1: bfloat16 and float16, as uint16_t bit patterns. */
+    PROTO("crelu_forward_bf16", 'i', "pppz"),
+    PROTO("crelu_forward_f16", 'i', "pppz"),
+    PROTO("crelu_backward_bf16", 'i', "pppz"),
+    PROTO("crelu_backward_f16", 'i', "pppz"),
+    PROTO("crelu_relu_bf16", 'i', "ppz"),
+    PROTO("crelu_relu_f16", 'i', "ppz"),
+    PROTO("crelu_relu_backward_bf16", 'i', "pppz"),
+    PROTO("crelu_relu_backward_f16", 'i', "pppz"),
 };
 #define NUM_PROTOS (sizeof protos / sizeof protos[0])
 
@@ -539,6 +548,126 @@ static int same_bits_f64(const double *got, const double *want, size_t n, const 
     return 1;
 }
 
+/* ---- the 16-bit dtypes, as documented: the float32 row on the exactly
+ * widened value, narrowed once to nearest even (bfloat16: every NaN 0xffff;
+ * float16: a NaN keeps its sign and top 10 payload bits), except that the
+ * PyTorch-rule ReLU and clipped backward select dy's bits. ---- */
+enum half_format { BF16, F16 };
+static const char *const half_names[] = {"bf16", "f16"};
+
+static float float_of_bits(uint32_t b) {
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+static uint32_t bits_of_float(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+static float half_widen(enum half_format fmt, uint16_t h) {
+    if (fmt == BF16) {
+        return float_of_bits((uint32_t)h << 16);
+    }
+    const unsigned e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    const uint32_t sign = h & 0x8000u ? 0x80000000u : 0;
+    if (e == 0x1f) {
+        return float_of_bits(sign | 0x7f800000u | (uint32_t)m << 13);
+    }
+    const double v = e == 0 ? ldexp(m, -24) : ldexp(1024.0 + m, (int)e - 25);
+    return (float)(sign ? -v : v);
+}
+
+/* Scales the value to its float16 significand and lets the FPU round it
+ * (to nearest even, the default mode). */
+static uint16_t half_narrow(enum half_format fmt, float f) {
+    const uint32_t bits = bits_of_float(f);
+    if (fmt == BF16) {
+        return isnan(f) ? 0xffff : (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+    }
+    const uint16_t sign = bits & 0x80000000u ? 0x8000u : 0;
+    if (isnan(f)) {
+        const uint16_t top = (uint16_t)((bits >> 13) & 0x3ffu);
+        return (uint16_t)(sign | 0x7c00u | (top != 0 ? top : 1u));
+    }
+    const double v = fabs((double)f);
+    if (v < 0x1p-14) { /* subnormal, or rounds up to the smallest normal */
+        return (uint16_t)(sign | (uint16_t)nearbyint(v * 0x1p24));
+    }
+    int e = ilogb(v);
+    double m = nearbyint(ldexp(v, 10 - e)); /* 1024..2048 */
+    if (m == 2048.0) {
+        m = 1024.0;
+        e++;
+    }
+    if (e > 15) {
+        return (uint16_t)(sign | 0x7c00u);
+    }
+    return (uint16_t)(sign | (unsigned)(e + 15) << 10 | (unsigned)(m - 1024.0));
+}
+
+static uint16_t ref_forward_half(enum half_format fmt, uint16_t x, enum variant v, float a,
+                                 float c) {
+    return half_narrow(fmt, ref_forward_f32(half_widen(fmt, x), v, a, c));
+}
+
+static uint16_t ref_backward_half(enum half_format fmt, uint16_t x, uint16_t dy, enum variant v,
+                                  int rule, float a, float c) {
+    const float wx = half_widen(fmt, x);
+    if (rule == GRAD_PYTORCH && v != LEAKY) {
+        /* The table's conditions as written: a NaN x passes in ReLU's. */
+        const int passes = v == RELU ? !(wx <= 0) : 0 < wx && wx < c;
+        return passes ? dy : 0;
+    }
+    return half_narrow(fmt, ref_backward_f32(wx, half_widen(fmt, dy), v, rule, a, c));
+}
+
+/* Every special class (zeros, infinities, quiet NaNs with payloads,
+ * subnormals, the cap and its neighbours, ties of the leaky product) and
+ * random patterns; no signalling NaNs, as for float32. */
+static void fill_half(enum half_format fmt, uint16_t *x, uint16_t *dy, size_t n) {
+    static const uint16_t bf16_specials[] = {0x0000, 0x8000, 0x7f80, 0xff80, 0x7fc0, 0xffc1,
+                                             0x0001, 0x8001, 0x007f, 0x40c0, 0x40bf, 0x40c1,
+                                             0x3f80, 0xbf80, 0x7f7f, 0xff7f};
+    static const uint16_t f16_specials[] = {0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0xfe55,
+                                            0x0001, 0x8001, 0x03ff, 0x4600, 0x45ff, 0x4601,
+                                            0x3c00, 0xbc00, 0x7bff, 0xfbff};
+    const uint16_t *specials16 = fmt == BF16 ? bf16_specials : f16_specials;
+    const size_t count = 16;
+    for (size_t i = 0; i < n; i++) {
+        lcg_state = lcg_state * 6364136223846793005u + 1442695040888963407u;
+        uint16_t r = (uint16_t)(lcg_state >> 40);
+        /* Random patterns that are signalling NaNs become quiet ones. */
+        if (fmt == BF16 ? (r & 0x7f80u) == 0x7f80u && (r & 0x7fu) : (r & 0x7c00u) == 0x7c00u &&
+                                                                         (r & 0x3ffu)) {
+            r |= fmt == BF16 ? 0x0040u : 0x0200u;
+        }
+        x[i] = i < count ? specials16[i] : r;
+        switch (i % 5) {
+        case 0: dy[i] = specials16[(i / 5) % count]; break;
+        case 1: dy[i] = fmt == BF16 ? 0x7f80 : 0x7c00; break; /* +inf */
+        default: dy[i] = (uint16_t)(r * 7u + 3u); break;
+        }
+        if (fmt == BF16 ? (dy[i] & 0x7f80u) == 0x7f80u && (dy[i] & 0x7fu)
+                        : (dy[i] & 0x7c00u) == 0x7c00u && (dy[i] & 0x3ffu)) {
+            dy[i] |= fmt == BF16 ? 0x0040u : 0x0200u;
+        }
+    }
+}
+
+static int same_bits_half(const uint16_t *got, const uint16_t *want, size_t n,
+                          const char *what) {
+    for (size_t i = 0; i < n; i++) {
+        if (got[i] != want[i]) {
+            fprintf(stderr, "  %s: element %zu is 0x%04x, want 0x%04x\n", what, i, got[i],
+                    want[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* ---- 3. the calls ---- */
 static void *create_context(void) {
     void *ctx = NULL;
@@ -760,6 +889,34 @@ static void check_pair_f64(options o, double slope, double cap) {
     destroy_context(ctx);
 }
 
+static void check_pair_half(enum half_format fmt, options o, double slope, double cap) {
+    static uint16_t x[N], dy[N], y[N], dx[N], want_y[N], want_dx[N];
+    fill_half(fmt, x, dy, N);
+    for (size_t i = 0; i < N; i++) {
+        want_y[i] = ref_forward_half(fmt, x[i], o.variant, (float)slope, (float)cap);
+        want_dx[i] =
+            ref_backward_half(fmt, x[i], dy[i], o.variant, o.rule, (float)slope, (float)cap);
+    }
+    void *ctx = configured_context(o, slope, cap);
+    size_t n = N;
+    void *px = x, *py = y, *pdy = dy, *pdx = dx;
+    char what[96], forward[32], backward[32];
+    snprintf(what, sizeof what, "%s %s rule %d save %d", half_names[fmt],
+             variant_names[o.variant], o.rule, o.save);
+    snprintf(forward, sizeof forward, "crelu_forward_%s", half_names[fmt]);
+    snprintf(backward, sizeof backward, "crelu_backward_%s", half_names[fmt]);
+    CHECK(call_int(forward, ARGS(&ctx, &px, &py, &n)) == OK, "%s forward", what);
+    CHECK(same_bits_half(y, want_y, N, what), "%s forward matches the reference", what);
+    CHECK(call_int(backward, ARGS(&ctx, &pdy, &pdx, &n)) == OK, "%s backward", what);
+    CHECK(same_bits_half(dx, want_dx, N, what), "%s backward matches the reference", what);
+    /* In place: y == x, then dx == dy. */
+    CHECK(call_int(forward, ARGS(&ctx, &px, &px, &n)) == OK, "%s in place", what);
+    CHECK(same_bits_half(x, want_y, N, what), "%s in-place forward", what);
+    CHECK(call_int(backward, ARGS(&ctx, &pdy, &pdy, &n)) == OK, "%s in place", what);
+    CHECK(same_bits_half(dy, want_dx, N, what), "%s in-place backward", what);
+    destroy_context(ctx);
+}
+
 static void check_forward_backward(void) {
     unsigned pairs = 0;
     for (int v = RELU; v <= CLIPPED; v++) {
@@ -768,7 +925,14 @@ static void check_forward_backward(void) {
                 options o = {(enum variant)v, rule, save};
                 check_pair_f32(o, 0.01, 6.0);
                 check_pair_f64(o, 0.01, 6.0);
-                pairs += 2;
+                check_pair_half(BF16, o, 0.01, 6.0);
+                check_pair_half(F16, o, 0.01, 6.0);
+                pairs += 4;
+                if (v == LEAKY) { /* x * 2.5 has 2 bits more than x: ties to round */
+                    check_pair_half(BF16, o, -2.5, 6.0);
+                    check_pair_half(F16, o, -2.5, 6.0);
+                    pairs += 2;
+                }
             }
         }
     }
@@ -824,6 +988,10 @@ static void check_context_errors(void) {
           "backward_f64 after forward_f32");
     CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &px, &pdx, &other)) == ERR_SIZE_MISMATCH,
           "backward with another n");
+    CHECK(call_int("crelu_backward_bf16", ARGS(&ctx, &px, &pdx, &n)) == ERR_DTYPE_MISMATCH,
+          "backward_bf16 after forward_f32");
+    CHECK(call_int("crelu_backward_f16", ARGS(&ctx, &px, &pdx, &n)) == ERR_DTYPE_MISMATCH,
+          "backward_f16 after forward_f32");
 
     /* After all that, the context still holds the successful forward. */
     float dy[8] = {10, 10, 10, 10, 10, 10, 10, 10};
@@ -834,6 +1002,46 @@ static void check_context_errors(void) {
     }
     destroy_context(ctx);
     destroy_context(null_ctx); /* NULL is a no-op */
+
+    /* The 16-bit forms: the same checks, and the two formats are two
+     * dtypes (a forward in one, a backward in the other, is a mismatch). */
+    uint16_t h[8] = {0x3f80, 0xbf80, 0x4000, 0xc000, 0x4040, 0xc040, 0x4080, 0xc080};
+    uint16_t hy[8], hdx[8], hdy[8] = {0x4120, 0x4120, 0x4120, 0x4120,
+                                      0x4120, 0x4120, 0x4120, 0x4120}; /* bf16 10.0 */
+    void *ph = h, *phy = hy, *phdx = hdx, *phdy = hdy, *ph1 = h + 1;
+    size_t huge16 = SIZE_MAX / 2 + 1;
+    ctx = create_context();
+    for (int fmt = BF16; fmt <= F16; fmt++) {
+        char forward[32], backward[32];
+        snprintf(forward, sizeof forward, "crelu_forward_%s", half_names[fmt]);
+        snprintf(backward, sizeof backward, "crelu_backward_%s", half_names[fmt]);
+        CHECK(call_int(forward, ARGS(&null_ctx, &ph, &phy, &n)) == ERR_INVALID_ARGUMENT,
+              "%s, NULL context", forward);
+        CHECK(call_int(forward, ARGS(&ctx, &null_ptr, &phy, &n)) == ERR_INVALID_ARGUMENT,
+              "%s, NULL x", forward);
+        CHECK(call_int(forward, ARGS(&ctx, &ph, &phy, &huge16)) == ERR_OVERFLOW,
+              "%s, n * 2 overflows", forward);
+        CHECK(call_int(forward, ARGS(&ctx, &ph, &ph1, &other)) == ERR_INVALID_ARGUMENT,
+              "%s, partial overlap", forward);
+        CHECK(call_int(forward, ARGS(&ctx, &ph, &phy, &n)) == OK, "%s", forward);
+        CHECK(call_int(backward, ARGS(&ctx, &null_ptr, &phdx, &n)) == ERR_INVALID_ARGUMENT,
+              "%s, NULL dy", backward);
+        CHECK(call_int(backward, ARGS(&ctx, &phdy, &phdx, &huge16)) == ERR_OVERFLOW,
+              "%s, n * 2 overflows", backward);
+        CHECK(call_int(backward, ARGS(&ctx, &phdy, &phdx, &other)) == ERR_SIZE_MISMATCH,
+              "%s with another n", backward);
+        CHECK(call_int(fmt == BF16 ? "crelu_backward_f16" : "crelu_backward_bf16",
+                       ARGS(&ctx, &phdy, &phdx, &n)) == ERR_DTYPE_MISMATCH,
+              "the other 16-bit backward after %s", forward);
+        CHECK(call_int("crelu_backward_f32", ARGS(&ctx, &px, &pdx, &n)) == ERR_DTYPE_MISMATCH,
+              "backward_f32 after %s", forward);
+        CHECK(call_int(backward, ARGS(&ctx, &phdy, &phdx, &n)) == OK, "%s", backward);
+        for (size_t i = 0; i < 8; i++) {
+            CHECK(hdx[i] == (i % 2 == 0 ? 0x4120 : 0), "%s: dx[%zu] = 0x%04x", backward, i,
+                  hdx[i]);
+        }
+    }
+    destroy_context(ctx);
 }
 
 static void check_stateless(void) {
@@ -883,6 +1091,44 @@ static void check_stateless(void) {
           "backward, n * 8 overflows");
     CHECK(call_int("crelu_relu_backward_f64", ARGS(&null_ptr, &null_ptr, &null_ptr, &zero)) == OK,
           "backward, n = 0");
+
+    static uint16_t h[N], hdy[N], hy[N], hdx[N], want_hy[N], want_hdx[N];
+    for (int fmt = BF16; fmt <= F16; fmt++) {
+        char relu[32], relu_backward[40];
+        snprintf(relu, sizeof relu, "crelu_relu_%s", half_names[fmt]);
+        snprintf(relu_backward, sizeof relu_backward, "crelu_relu_backward_%s", half_names[fmt]);
+        fill_half((enum half_format)fmt, h, hdy, N);
+        for (size_t i = 0; i < N; i++) {
+            want_hy[i] = ref_forward_half((enum half_format)fmt, h[i], RELU, 0, 0);
+            want_hdx[i] =
+                ref_backward_half((enum half_format)fmt, h[i], hdy[i], RELU, GRAD_PYTORCH, 0, 0);
+        }
+        void *ph = h, *phy = hy, *phdy = hdy, *phdx = hdx, *ph1 = h + 1;
+        size_t huge16 = SIZE_MAX / 2 + 1;
+        CHECK(call_int(relu, ARGS(&ph, &phy, &n)) == OK, "%s", relu);
+        CHECK(same_bits_half(hy, want_hy, N, relu), "%s matches the reference", relu);
+        CHECK(call_int(relu_backward, ARGS(&ph, &phdy, &phdx, &n)) == OK, "%s", relu_backward);
+        CHECK(same_bits_half(hdx, want_hdx, N, relu_backward), "%s matches", relu_backward);
+        CHECK(call_int(relu_backward, ARGS(&ph, &phdy, &phdy, &n)) == OK, "%s in place",
+              relu_backward);
+        CHECK(same_bits_half(hdy, want_hdx, N, relu_backward), "%s in place matches",
+              relu_backward);
+        CHECK(call_int(relu, ARGS(&ph, &ph, &n)) == OK, "%s in place", relu);
+        CHECK(same_bits_half(h, want_hy, N, relu), "%s in place matches", relu);
+        CHECK(call_int(relu, ARGS(&null_ptr, &null_ptr, &zero)) == OK, "%s, n = 0", relu);
+        CHECK(call_int(relu, ARGS(&null_ptr, &phy, &n)) == ERR_INVALID_ARGUMENT, "%s, NULL x",
+              relu);
+        CHECK(call_int(relu, ARGS(&ph, &ph1, &other)) == ERR_INVALID_ARGUMENT,
+              "%s, partial overlap", relu);
+        CHECK(call_int(relu, ARGS(&ph, &phy, &huge16)) == ERR_OVERFLOW, "%s, n * 2 overflows",
+              relu);
+        CHECK(call_int(relu_backward, ARGS(&ph, &null_ptr, &phdx, &n)) == ERR_INVALID_ARGUMENT,
+              "%s, NULL dy", relu_backward);
+        CHECK(call_int(relu_backward, ARGS(&ph, &phdy, &ph1, &other)) == ERR_INVALID_ARGUMENT,
+              "%s, dx partially overlaps x", relu_backward);
+        CHECK(call_int(relu_backward, ARGS(&ph, &phdy, &phdx, &huge16)) == ERR_OVERFLOW,
+              "%s, n * 2 overflows", relu_backward);
+    }
 }
 
 /* sizeof_ctx: the context plus n * sizeof(element) (CRELU_SAVE_X) or
@@ -911,6 +1157,22 @@ static void check_sizeof_ctx(void) {
     CHECK(call_int("crelu_forward_f64", ARGS(&ctx, &px, &py, &n)) == OK, "mask forward");
     after = call_size("crelu_sizeof_ctx", ARGS(&ctx));
     CHECK(after == base + (N + 7) / 8, "save mask: %zu bytes, want %zu + %d", after, base,
+          (N + 7) / 8);
+    destroy_context(ctx);
+
+    /* 16-bit: two bytes an element saved, or the same mask. */
+    static uint16_t h[N], hy[N];
+    void *ph = h, *phy = hy;
+    ctx = create_context();
+    CHECK(call_int("crelu_forward_bf16", ARGS(&ctx, &ph, &phy, &n)) == OK, "bf16 forward");
+    after = call_size("crelu_sizeof_ctx", ARGS(&ctx));
+    CHECK(after == base + N * 2, "bf16 save x: %zu bytes, want %zu + %d", after, base, N * 2);
+    destroy_context(ctx);
+    ctx = create_context();
+    CHECK(call_int("crelu_set_save", ARGS(&ctx, &mask)) == OK, "save mask");
+    CHECK(call_int("crelu_forward_f16", ARGS(&ctx, &ph, &phy, &n)) == OK, "f16 mask forward");
+    after = call_size("crelu_sizeof_ctx", ARGS(&ctx));
+    CHECK(after == base + (N + 7) / 8, "f16 save mask: %zu bytes, want %zu + %d", after, base,
           (N + 7) / 8);
     destroy_context(ctx);
 }

@@ -3,7 +3,8 @@
  *
  * The input is a program: a short header (which kernel table, which
  * streaming/threading thresholds), then a sequence of operations - create,
- * destroy, every setter, forward and backward in both dtypes, the stateless
+ * destroy, every setter, forward and backward in the four dtypes (float32,
+ * float64, bfloat16, float16), the stateless
  * functions, allocator failures - each taking its arguments from the
  * following bytes. The harness keeps its own model of every context, built
  * from the rules in crelu.h alone, and aborts on the first call whose status,
@@ -24,6 +25,7 @@
 
 #include "crelu.h"
 #include "crelu_internal.h"
+#include "half.h" /* only to place inputs at the cap's 16-bit neighbours */
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -170,7 +172,8 @@ typedef struct slot {
     int save, rule, threads;
     double slope, cap;
     /* what the last successful forward saved */
-    size_t fwd_size; /* element size, 0 before any forward */
+    crelu__dtype fwd_dtype; /* CRELU__NO_DTYPE before any forward */
+    size_t fwd_size;        /* its element size */
     size_t fwd_n;
     crelu__op fwd_op;
     unsigned char *fwd_x; /* the harness's own copy of that forward's x */
@@ -200,6 +203,7 @@ static void slot_reset_model(slot *s) {
     s->threads = 0;
     s->slope = 0.0;
     s->cap = INFINITY;
+    s->fwd_dtype = CRELU__NO_DTYPE;
     s->fwd_size = 0;
     s->fwd_n = 0;
     s->saved_max = 0;
@@ -257,13 +261,60 @@ static const uint64_t special64[] = {
     0x4018000000000000, 0x4017ffffffffffff, 0x4018000000000001, 0xc004000000000000,
 };
 
-enum { SPECIALS = sizeof special32 / sizeof special32[0], DYNAMIC = 6 };
+/* The same classes in the 16-bit formats (bfloat16 is float32's top half). */
+static const uint16_t special_bf16[] = {
+    0x0000, 0x8000, 0x7f80, 0xff80, /* zeros, infinities */
+    0x7fc0, 0xffc0, 0x7fde, 0xffff, /* quiet NaNs, payloads */
+    0x7f81, 0x7fa0, 0xff81, 0x7fbf, /* signalling NaNs */
+    0x0001, 0x8001, 0x007f, 0x807f, /* subnormals */
+    0x0080, 0x8080, 0x7f7f, 0xff7f, /* normal extremes */
+    0x3f80, 0xbf80, 0x3dcd, 0xbdcd, /* 1, 0.1 */
+    0x40c0, 0x40bf, 0x40c1, 0xc020, /* 6 and neighbours, -2.5 */
+};
 
-/* Special value `index` for elements of `size` bytes: a fixed one, or the
- * cap (as the kernels convert it) and its neighbours, or the slope. */
-static uint64_t special(size_t size, unsigned index, double cap, double slope) {
+static const uint16_t special_f16[] = {
+    0x0000, 0x8000, 0x7c00, 0xfc00, /* zeros, infinities */
+    0x7e00, 0xfe00, 0x7e55, 0xffff, /* quiet NaNs, payloads */
+    0x7c01, 0x7d00, 0xfc01, 0x7dff, /* signalling NaNs */
+    0x0001, 0x8001, 0x03ff, 0x83ff, /* subnormals */
+    0x0400, 0x8400, 0x7bff, 0xfbff, /* normal extremes */
+    0x3c00, 0xbc00, 0x2e66, 0xae66, /* 1, 0.1 */
+    0x4600, 0x45ff, 0x4601, 0xc100, /* 6 and neighbours, -2.5 */
+};
+
+enum { SPECIALS = sizeof special32 / sizeof special32[0], DYNAMIC = 6 };
+_Static_assert(sizeof special_bf16 / sizeof special_bf16[0] == SPECIALS &&
+                   sizeof special_f16 / sizeof special_f16[0] == SPECIALS,
+               "one special value of each kind in every dtype");
+
+/* The 16-bit pattern nearest a double (through float32, as the kernels
+ * take the cap and slope). */
+static uint16_t half_of(crelu__dtype dtype, double v) {
+    const float f = (float)v;
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    return dtype == CRELU__BF16 ? crelu__bf16_narrow(bits) : crelu__f16_narrow(bits);
+}
+
+/* Special value `index` for elements of `dtype`: a fixed one, or the cap
+ * (as the kernels convert it) and its neighbours, or the slope. */
+static uint64_t special(crelu__dtype dtype, unsigned index, double cap, double slope) {
     index %= SPECIALS + DYNAMIC;
-    if (size == sizeof(float)) {
+    if (dtype == CRELU__BF16 || dtype == CRELU__F16) {
+        if (index < SPECIALS) {
+            return dtype == CRELU__BF16 ? special_bf16[index] : special_f16[index];
+        }
+        const uint16_t c = half_of(dtype, cap);
+        switch (index - SPECIALS) {
+        case 0: return c;
+        case 1: return (uint16_t)(c - 1); /* neighbours of a positive cap */
+        case 2: return (uint16_t)(c + 1);
+        case 3: return c ^ 0x8000u;
+        case 4: return half_of(dtype, slope);
+        default: return half_of(dtype, slope) ^ 0x8000u;
+        }
+    }
+    if (dtype == CRELU__F32) {
         float v;
         if (index < SPECIALS) {
             return special32[index];
@@ -309,13 +360,14 @@ static uint64_t xorshift(uint64_t *state) {
 /* Fills n elements: a pattern of up to 32 values from the input (special
  * values or raw bits) first, then, for long arrays, a deterministic mix of
  * pattern values and random bits. */
-static void fill_values(input *in, size_t size, unsigned char *dst, size_t n, double cap,
+static void fill_values(input *in, crelu__dtype dtype, unsigned char *dst, size_t n, double cap,
                         double slope) {
+    const size_t size = crelu__dtype_size(dtype);
     uint64_t pattern[32];
     const unsigned k = 1 + take8(in) % 32;
     for (unsigned j = 0; j < k; j++) {
         const unsigned code = take8(in);
-        pattern[j] = code < 160 ? special(size, code, cap, slope) : take(in, (unsigned)size);
+        pattern[j] = code < 160 ? special(dtype, code, cap, slope) : take(in, (unsigned)size);
     }
     uint64_t state = take(in, 2) * 0x9E3779B97F4A7C15u | 1; /* two bytes: short programs */
     for (size_t i = 0; i < n; i++) {
@@ -326,7 +378,10 @@ static void fill_values(input *in, size_t size, unsigned char *dst, size_t n, do
             const uint64_t r = xorshift(&state);
             bits = (r >> 61) < 2 ? r >> 3 : pattern[(r >> 8) % k];
         }
-        if (size == sizeof(float)) {
+        if (size == sizeof(uint16_t)) {
+            const uint16_t b16 = (uint16_t)bits;
+            memcpy(dst + i * size, &b16, size);
+        } else if (size == sizeof(float)) {
             const uint32_t b32 = (uint32_t)bits;
             memcpy(dst + i * size, &b32, size);
         } else {
@@ -521,6 +576,11 @@ static void snapshot(layout *l) {
  * bytes copied into a uint64_t would be its top half on a big-endian
  * machine). */
 static uint64_t element_bits(const unsigned char *p, size_t size) {
+    if (size == sizeof(uint16_t)) {
+        uint16_t bits;
+        memcpy(&bits, p, sizeof bits);
+        return bits;
+    }
     if (size == sizeof(uint32_t)) {
         uint32_t bits;
         memcpy(&bits, p, sizeof bits);
@@ -552,20 +612,54 @@ static void check_arena(const layout *l, long out_pos, size_t n) {
          out_pos < 0 || rel < 0 || (size_t)rel >= n ? " - OUTSIDE the output" : "");
 }
 
-/* ---- the reference kernels and the API, per element size ---- */
+/* ---- the reference kernels and the API, per dtype ---- */
 
-static const crelu__dtype_kernels *reference_row(size_t size) {
-    return &crelu__kernels_reference.dtypes[size == sizeof(float) ? CRELU__F32 : CRELU__F64];
+static void ref_forward(crelu__dtype dtype, const crelu__op *op, const void *x, void *y,
+                        size_t n) {
+    crelu__kernels_reference.dtypes[dtype].forward(op, x, y, NULL, n, 0);
 }
 
-static void ref_forward(size_t size, const crelu__op *op, const void *x, void *y, size_t n) {
-    reference_row(size)->forward(op, x, y, NULL, n, 0);
-}
-
-static void ref_backward(size_t size, const crelu__op *op, const void *x, const void *dy,
+static void ref_backward(crelu__dtype dtype, const crelu__op *op, const void *x, const void *dy,
                          void *dx, size_t n) {
-    reference_row(size)->backward_x(op, x, dy, dx, n, 0);
+    crelu__kernels_reference.dtypes[dtype].backward_x(op, x, dy, dx, n, 0);
 }
+
+/* The public functions of each dtype, indexed by crelu__dtype. */
+typedef struct dtype_api {
+    const char *forward_name, *backward_name, *relu_name, *relu_backward_name;
+    int (*forward)(crelu_ctx *ctx, const void *x, void *y, size_t n);
+    int (*backward)(crelu_ctx *ctx, const void *dy, void *dx, size_t n);
+    int (*relu)(const void *x, void *y, size_t n);
+    int (*relu_backward)(const void *x, const void *dy, void *dx, size_t n);
+} dtype_api;
+
+#define DTYPE_API(T, SFX)                                                                   \
+    static int forward_##SFX(crelu_ctx *ctx, const void *x, void *y, size_t n) {          \
+        return crelu_forward_##SFX(ctx, (const T *)x, (T *)y, n);                         \
+    }                                                                                     \
+    static int backward_##SFX(crelu_ctx *ctx, const void *dy, void *dx, size_t n) {       \
+        return crelu_backward_##SFX(ctx, (const T *)dy, (T *)dx, n);                      \
+    }                                                                                     \
+    static int relu_##SFX(const void *x, void *y, size_t n) {                             \
+        return crelu_relu_##SFX((const T *)x, (T *)y, n);                                 \
+    }                                                                                     \
+    static int relu_backward_##SFX(const void *x, const void *dy, void *dx, size_t n) {   \
+        return crelu_relu_backward_##SFX((const T *)x, (const T *)dy, (T *)dx, n);        \
+    }
+DTYPE_API(float, f32)
+DTYPE_API(double, f64)
+DTYPE_API(uint16_t, bf16)
+DTYPE_API(uint16_t, f16)
+#define DTYPE_ROW(SFX)                                                                      \
+    {"crelu_forward_" #SFX, "crelu_backward_" #SFX, "crelu_relu_" #SFX,                   \
+     "crelu_relu_backward_" #SFX, forward_##SFX, backward_##SFX, relu_##SFX,              \
+     relu_backward_##SFX}
+static const dtype_api apis[CRELU__DTYPE_COUNT] = {
+    [CRELU__F32] = DTYPE_ROW(f32),
+    [CRELU__F64] = DTYPE_ROW(f64),
+    [CRELU__BF16] = DTYPE_ROW(bf16),
+    [CRELU__F16] = DTYPE_ROW(f16),
+};
 
 static unsigned char *copy_of(const layout *l, unsigned b, size_t n) {
     unsigned char *copy = malloc(n * l->size + 1);
@@ -576,8 +670,11 @@ static unsigned char *copy_of(const layout *l, unsigned b, size_t n) {
     return copy;
 }
 
-static size_t take_size(input *in) {
-    return take8(in) & 1 ? sizeof(double) : sizeof(float);
+/* The dtypes in input order: a zero byte is float32. */
+static const crelu__dtype dtype_codes[4] = {CRELU__F32, CRELU__F64, CRELU__BF16, CRELU__F16};
+
+static crelu__dtype take_dtype(input *in) {
+    return dtype_codes[take8(in) % 4];
 }
 
 /* ---- operations ---- */
@@ -760,16 +857,6 @@ static void op_setter(input *in, unsigned which) {
     }
 }
 
-static int forward_api(size_t size, crelu_ctx *ctx, const void *x, void *y, size_t n) {
-    return size == sizeof(float) ? crelu_forward_f32(ctx, x, y, n)
-                                 : crelu_forward_f64(ctx, x, y, n);
-}
-
-static int backward_api(size_t size, crelu_ctx *ctx, const void *dy, void *dx, size_t n) {
-    return size == sizeof(float) ? crelu_backward_f32(ctx, dy, dx, n)
-                                 : crelu_backward_f64(ctx, dy, dx, n);
-}
-
 /* n from the input, or (one time in 16) a huge one for the size checks. */
 static size_t take_call_n(input *in, size_t size, int *huge) {
     *huge = take8(in) % 16 == 15;
@@ -779,8 +866,9 @@ static size_t take_call_n(input *in, size_t size, int *huge) {
 static void op_forward(input *in) {
     slot *s = take_slot(in);
     crelu_ctx *ctx = ctx_of(s);
-    const size_t size = take_size(in);
-    what = size == sizeof(float) ? "crelu_forward_f32" : "crelu_forward_f64";
+    const crelu__dtype dtype = take_dtype(in);
+    const size_t size = crelu__dtype_size(dtype);
+    what = apis[dtype].forward_name;
     int huge;
     const size_t n = take_call_n(in, size, &huge);
     layout l;
@@ -789,7 +877,7 @@ static void op_forward(input *in) {
     const double cap = s != NULL ? s->cap : INFINITY;
     const double slope = s != NULL ? s->slope : 0.0;
     if (l.pos[0] >= 0) {
-        fill_values(in, size, ptr_of(&l, 0), l.n_layout, cap, slope);
+        fill_values(in, dtype, ptr_of(&l, 0), l.n_layout, cap, slope);
     }
 
     /* The checks in the order the header lists them. */
@@ -829,19 +917,20 @@ static void op_forward(input *in) {
     unsigned char *x_copy = want == CRELU_OK && n > 0 ? copy_of(&l, 0, n) : NULL;
     const size_t calls = s != NULL ? s->alloc.calls : 0;
     poison_outside_buffers(&l);
-    const int got = forward_api(size, ctx, ptr_of(&l, 0), ptr_of(&l, 1), n);
+    const int got = apis[dtype].forward(ctx, ptr_of(&l, 0), ptr_of(&l, 1), n);
     unpoison_arena();
     expect_status(got, want);
     if (want == CRELU_OK) {
         const crelu__op op = op_for(s->rule, s->slope, s->cap);
         if (n > 0) {
-            ref_forward(size, &op, x_copy, l.want + (size_t)l.pos[1] * size, n);
+            ref_forward(dtype, &op, x_copy, l.want + (size_t)l.pos[1] * size, n);
             check_arena(&l, l.pos[1], n);
         } else {
             check_arena(&l, -1, 0); /* n == 0 writes nothing */
         }
         free(s->fwd_x);
         s->fwd_x = x_copy;
+        s->fwd_dtype = dtype;
         s->fwd_size = size;
         s->fwd_n = n;
         s->fwd_op = op;
@@ -871,34 +960,40 @@ static void op_backward(input *in) {
     crelu_ctx *ctx = ctx_of(s);
     const int have = s != NULL && s->fwd_size != 0;
     /* Half the time the dtype and n of the last forward, so that the call
-     * succeeds; else a near or random n, the other dtype, or anything. */
+     * succeeds; else a near or random n, another dtype (of the same size,
+     * too: bfloat16 and float16), or anything. */
     const unsigned code = take8(in);
-    size_t size;
+    crelu__dtype dtype;
     size_t n;
     int huge = 0;
     if (!have || code >= 224) {
-        size = take_size(in);
-        n = take_call_n(in, size, &huge);
+        dtype = take_dtype(in);
+        n = take_call_n(in, crelu__dtype_size(dtype), &huge);
     } else if (code >= 192) {
-        size = s->fwd_size == sizeof(float) ? sizeof(double) : sizeof(float);
+        unsigned at = 0;
+        while (dtype_codes[at] != s->fwd_dtype) {
+            at++;
+        }
+        dtype = dtype_codes[(at + 1 + code % 3) % 4];
         n = s->fwd_n;
     } else if (code >= 160) {
-        size = s->fwd_size;
-        n = take_call_n(in, size, &huge);
+        dtype = s->fwd_dtype;
+        n = take_call_n(in, s->fwd_size, &huge);
     } else if (code >= 128) {
-        size = s->fwd_size;
+        dtype = s->fwd_dtype;
         const size_t delta = 1 + (code & 3);
         n = code & 4 || s->fwd_n <= delta ? s->fwd_n + delta : s->fwd_n - delta;
     } else {
-        size = s->fwd_size;
+        dtype = s->fwd_dtype;
         n = s->fwd_n;
     }
-    what = size == sizeof(float) ? "crelu_backward_f32" : "crelu_backward_f64";
+    const size_t size = crelu__dtype_size(dtype);
+    what = apis[dtype].backward_name;
     layout l;
     make_layout(in, &l, size, huge ? 8 : n, 2);
     trace_call(&l, n);
     if (l.pos[0] >= 0) {
-        fill_values(in, size, ptr_of(&l, 0), l.n_layout, s != NULL ? s->cap : 1.0, 0.5);
+        fill_values(in, dtype, ptr_of(&l, 0), l.n_layout, s != NULL ? s->cap : 1.0, 0.5);
     }
 
     int want;
@@ -910,9 +1005,9 @@ static void op_backward(input *in) {
         want = CRELU_ERR_OVERFLOW;
     } else if (n > 0 && partial(&l, 0, 1, n)) {
         want = CRELU_ERR_INVALID_ARGUMENT;
-    } else if (s->fwd_size == 0) {
+    } else if (s->fwd_dtype == CRELU__NO_DTYPE) {
         want = CRELU_ERR_NO_FORWARD;
-    } else if (s->fwd_size != size) {
+    } else if (s->fwd_dtype != dtype) {
         want = CRELU_ERR_DTYPE_MISMATCH;
     } else if (s->fwd_n != n) {
         want = CRELU_ERR_SIZE_MISMATCH;
@@ -927,11 +1022,12 @@ static void op_backward(input *in) {
     unsigned char *dy_copy = want == CRELU_OK && n > 0 ? copy_of(&l, 0, n) : NULL;
     const size_t calls = s != NULL ? s->alloc.calls : 0;
     poison_outside_buffers(&l);
-    const int got = backward_api(size, ctx, ptr_of(&l, 0), ptr_of(&l, 1), n);
+    const int got = apis[dtype].backward(ctx, ptr_of(&l, 0), ptr_of(&l, 1), n);
     unpoison_arena();
     expect_status(got, want);
     if (want == CRELU_OK && n > 0) {
-        ref_backward(size, &s->fwd_op, s->fwd_x, dy_copy, l.want + (size_t)l.pos[1] * size, n);
+        ref_backward(dtype, &s->fwd_op, s->fwd_x, dy_copy, l.want + (size_t)l.pos[1] * size,
+                     n);
         check_arena(&l, l.pos[1], n);
     } else {
         check_arena(&l, -1, 0);
@@ -958,12 +1054,9 @@ static void expect_one_of(int got, unsigned allowed) {
 }
 
 static void op_stateless(input *in, int backward) {
-    const size_t size = take_size(in);
-    if (backward) {
-        what = size == sizeof(float) ? "crelu_relu_backward_f32" : "crelu_relu_backward_f64";
-    } else {
-        what = size == sizeof(float) ? "crelu_relu_f32" : "crelu_relu_f64";
-    }
+    const crelu__dtype dtype = take_dtype(in);
+    const size_t size = crelu__dtype_size(dtype);
+    what = backward ? apis[dtype].relu_backward_name : apis[dtype].relu_name;
     int huge;
     const size_t n = take_call_n(in, size, &huge);
     layout l;
@@ -973,7 +1066,7 @@ static void op_stateless(input *in, int backward) {
     trace_call(&l, n);
     for (unsigned b = 0; b < out; b++) {
         if (l.pos[b] >= 0) {
-            fill_values(in, size, ptr_of(&l, b), l.n_layout, 6.0, 0.1);
+            fill_values(in, dtype, ptr_of(&l, b), l.n_layout, 6.0, 0.1);
         }
     }
 
@@ -1013,12 +1106,9 @@ static void op_stateless(input *in, int backward) {
     int got;
     poison_outside_buffers(&l);
     if (backward) {
-        got = size == sizeof(float)
-                  ? crelu_relu_backward_f32(ptr_of(&l, 0), ptr_of(&l, 1), ptr_of(&l, 2), n)
-                  : crelu_relu_backward_f64(ptr_of(&l, 0), ptr_of(&l, 1), ptr_of(&l, 2), n);
+        got = apis[dtype].relu_backward(ptr_of(&l, 0), ptr_of(&l, 1), ptr_of(&l, 2), n);
     } else {
-        got = size == sizeof(float) ? crelu_relu_f32(ptr_of(&l, 0), ptr_of(&l, 1), n)
-                                    : crelu_relu_f64(ptr_of(&l, 0), ptr_of(&l, 1), n);
+        got = apis[dtype].relu(ptr_of(&l, 0), ptr_of(&l, 1), n);
     }
     unpoison_arena();
     expect_one_of(got, allowed);
@@ -1026,9 +1116,9 @@ static void op_stateless(input *in, int backward) {
         const crelu__op op = op_for(CRELU_GRAD_PYTORCH, 0.0, INFINITY); /* the documented defaults */
         unsigned char *dst = l.want + (size_t)l.pos[out] * size;
         if (backward) {
-            ref_backward(size, &op, in0, in1, dst, n);
+            ref_backward(dtype, &op, in0, in1, dst, n);
         } else {
-            ref_forward(size, &op, in0, dst, n);
+            ref_forward(dtype, &op, in0, dst, n);
         }
         check_arena(&l, l.pos[out], n);
     } else {

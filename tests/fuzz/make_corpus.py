@@ -19,7 +19,7 @@ FORWARD, BACKWARD, CREATE, DESTROY = 0, 2, 4, 5
 SET_SAVE, SET_RULE, SET_SLOPE, SET_CAP, SET_THREADS = 6, 7, 8, 9, 10
 RELU, RELU_BACKWARD, ALLOC_FAIL, ISA, MISC = 11, 12, 13, 14, 15
 NULL_CTX = 4  # take_slot: 0..3 pick a slot, 4 means a NULL context
-F32, F64 = 0, 1
+F32, F64, BF16, F16 = 0, 1, 2, 3  # take_dtype: the byte % 4
 
 # Indices into fuzz_api.c's value tables.
 SLOPES = {0.0: 0, 0.1: 2, -2.5: 3, 1.0: 4, 1e-50: 7, 1e-40: 8, "DBL_MAX": 9, "NAN": 13,
@@ -278,6 +278,56 @@ SEEDS = {
     + relu_backward(F32, "overflow", x=null()) + relu_backward(F64, "huge", dx=same(0))
     + relu(F32, 0, x=null(), y=null()) + relu_backward(F64, 0, x=null(), dy=null(), dx=null()),
     "misc_queries": header() + misc(0) + misc(6) + misc(7) + misc(-1) + misc(2**31 - 1),
+    # bfloat16 and float16 (version 1.1)
+    "relu_bf16": header() + create() + train(BF16, 17),
+    "relu_f16": header() + create() + train(F16, 65),
+    "relu_cs231n_half": header() + create() + set_rule(1) + train(BF16, 70) + train(F16, 70),
+    "leaky_pytorch_half": header() + create() + set_slope(0.1) + train(BF16, 45)
+    + train(F16, 45),
+    "leaky_cs231n_half": header() + create() + set_rule(1) + set_slope(-2.5) + train(F16, 45)
+    + train(BF16, 45),
+    "leaky_dblmax_slope_half": header() + create() + set_slope("DBL_MAX") + train(BF16, 40)
+    + train(F16, 40),
+    "relu6_pytorch_half": header() + create() + set_cap(6.0) + train(BF16, 100)
+    + train(F16, 100),
+    "relu6_cs231n_half": header() + create() + set_rule(1) + set_cap(6.0) + train(F16, 100)
+    + train(BF16, 100),
+    "clip_tenth_half": header() + create() + set_cap(0.1) + train(BF16, 31) + train(F16, 31),
+    "clip_denormal_cap_half": header() + create() + set_cap("DENORM") + train(F16, 20)
+    + train(BF16, 20),
+    "mask_half_misaligned": header() + create() + set_save(1)
+    + forward(BF16, 200, x=fresh(3), y=fresh(7)) + backward(dy=fresh(1), dx=fresh(9))
+    + forward(F16, 333, x=fresh(1), y=fresh(0)) + backward(dy=fresh(15), dx=fresh(2)),
+    "in_place_half": header() + create() + forward(BF16, 130, y=same()) + backward(dx=same())
+    + set_save(1) + forward(F16, 77, y=same()) + backward(dx=same()),
+    "dtype_mismatch_half": header() + create() + forward(BF16, 10) + backward(dtype=F16, n=10)
+    + backward(dtype=F32, n=10) + forward(F16, 10) + backward(dtype=BF16, n=10)
+    + backward(dtype=F64, n=10) + forward(F32, 5) + backward(dtype=BF16, n=5) + backward(),
+    "size_mismatch_half": header() + create() + forward(F16, 10) + backward(dtype=F16, n=11)
+    + backward(dtype=F16, n=0) + backward(),
+    "overflow_half": header() + create() + forward(BF16, "overflow") + forward(F16, "overflow")
+    + forward(F16, 9) + backward(dtype=F16, n="overflow") + backward(dtype=F16, n="huge"),
+    "stateless_half": header() + relu(BF16, 100, x=fresh(3), y=fresh(11))
+    + relu(F16, 100, y=same()) + relu(BF16, 10, y=overlap(2)) + relu(F16, 0, x=null())
+    + relu_backward(BF16, 90) + relu_backward(F16, 33, dx=same(0))
+    + relu_backward(F16, 33, dx=same(1)) + relu_backward(BF16, 20, dy=overlap(3))
+    + relu(BF16, "overflow") + relu_backward(F16, "huge", dx=same(0)),
+    "threads_split_mask_half": header(tuning=tuning(7, 2)) + create() + set_threads(4)
+    + set_save(1) + train(BF16, 8192, x=fresh(1), y=fresh(2))
+    + train(F16, 8191, x=fresh(3), y=fresh(0)),
+    "threads_stream_half": header(tuning=tuning(0, 3)) + create() + set_threads(3)
+    + train(F16, 65536, x=fresh(0), y=fresh(4)) + train(BF16, 65000, x=fresh(1), y=fresh(1)),
+    "allocator_forward_oom_half": header() + create(kind=3) + forward(BF16, 10)
+    + alloc_fail(True) + forward(BF16, 100) + backward() + alloc_fail(False) + set_save(1)
+    + train(F16, 300),
+    "isa_avx2_half": header(isa=131) + create() + set_save(1) + train(BF16, 300)
+    + set_slope(-2.5) + train(F16, 300),
+    "isa_sse2_half": header(isa=132) + create() + set_cap(6.0) + train(BF16, 99)
+    + train(F16, 99),
+    "isa_portable_half": header(isa=128) + create() + set_slope(0.1) + train(F16, 77)
+    + set_save(1) + train(BF16, 77),
+    "isa_scalar_half": header(isa=129) + create() + set_rule(1) + train(BF16, 10)
+    + train(F16, 10),
 }
 
 
