@@ -129,6 +129,7 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
 #define H_ANDNOT(a, b) vbicq_u16(b, a)
 #define H_SIGNS(a) vreinterpretq_u16_s16(vshrq_n_s16(vreinterpretq_s16_u16(a), 15))
 #define H_GT(a, b) vcgtq_s16(vreinterpretq_s16_u16(a), vreinterpretq_s16_u16(b))
+#define H_EQ(a, b) vceqq_u16(a, b)
 #define H_SELECT(m, a, b) vbslq_u16(m, a, b)
 static inline unsigned neon_bits_u16(uint16x8_t m) {
     const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};

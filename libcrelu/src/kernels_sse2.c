@@ -102,6 +102,7 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define H_ANDNOT(a, b) _mm_andnot_si128(a, b)
 #define H_SIGNS(a) _mm_srai_epi16(a, 15)
 #define H_GT(a, b) _mm_cmpgt_epi16(a, b)
+#define H_EQ(a, b) _mm_cmpeq_epi16(a, b)
 #define H_SELECT(m, a, b) SSE2_SELECT(si128, m, a, b)
 static inline __m128i sse2_lanes_u16(unsigned bits) {
     const __m128i lane = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);

@@ -24,6 +24,7 @@
 #define H_ANDNOT(a, b) _mm256_andnot_si256(a, b)
 #define H_SIGNS(a) _mm256_srai_epi16(a, 15)
 #define H_GT(a, b) _mm256_cmpgt_epi16(a, b)
+#define H_EQ(a, b) _mm256_cmpeq_epi16(a, b)
 #define H_SELECT(m, a, b) _mm256_blendv_epi8(b, a, m)
 
 /* Lane k's truth as bit k: the two 128-bit halves packed to bytes, in order. */

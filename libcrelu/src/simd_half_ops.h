@@ -12,6 +12,7 @@
  *   H_ANDNOT(a, b)        ~a & b
  *   H_SIGNS(a)            arithmetic shift right by 15: all ones where negative
  *   H_GT(a, b)            signed 16-bit a > b
+ *   H_EQ(a, b)            a == b
  *   H_SELECT(m, a, b)     m ? a : b
  *   H_SCALE(a, g)         lane-wise narrow(widen(a) * g), g a float: the
  *                         float32 product narrowed once, as HALF_NARROW does
@@ -29,6 +30,7 @@
  * key whose value is <= the cap (and < the cap), as float32 compares them. */
 typedef struct SFX(simd_params) {
     V zero, minus_one, infinity, cap_at_most, cap_below, cap, nan_out;
+    V minus_zero, minus_infinity, below_minus_infinity, above_infinity; /* -inf + 1, +inf + 1 */
     float slope, one, gain_block;
 } SFX(simd_params);
 
@@ -52,6 +54,10 @@ static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
     p.zero = H_SET1(0);
     p.minus_one = H_SET1(0xffff);
     p.infinity = H_SET1(HALF_INFINITY);
+    p.minus_zero = H_SET1(0x8000);
+    p.minus_infinity = H_SET1(0x8000 + HALF_INFINITY);
+    p.below_minus_infinity = H_SET1(0x8000 + HALF_INFINITY + 1);
+    p.above_infinity = H_SET1(HALF_INFINITY + 1);
     p.nan_out = H_SET1(HALF_NAN_FORWARD ? 0xffff : 0);
     p.slope = (float)op->slope;
     p.one = (float)op->one; /* from data: dy * 1 must not fold to dy */
@@ -90,6 +96,17 @@ static CRELU__ALWAYS_INLINE SFX(simd_keyed) SFX(simd_key)(const SFX(simd_params)
  * 0xffff (bfloat16), as narrowing float32's NaN does. */
 static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
                                                     const SFX(simd_params) * p, V x) {
+    if (variant == CRELU__RELU) {
+        /* The commonest row, in fewer operations than the keys take (it is
+         * bound by them, not by memory, on two cores): as signed integers
+         * the negative numbers are the patterns after -0 up to -inf. */
+        const V negative = H_AND(H_GT(x, p->minus_zero), H_GT(p->below_minus_infinity, x));
+        const V y = H_ANDNOT(negative, x);
+        if (!HALF_NAN_FORWARD) {
+            return y; /* a NaN is not negative: it passed */
+        }
+        return H_OR(y, H_GT(H_ANDNOT(p->minus_zero, x), p->infinity)); /* NaN: all ones */
+    }
     const SFX(simd_keyed) k = SFX(simd_key)(p, x);
     V y;
     if (variant == CRELU__LEAKY) {
@@ -107,6 +124,14 @@ static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
 /* The mask bit: where backward passes dy through. */
 static CRELU__ALWAYS_INLINE M SFX(simd_passes)(crelu__variant variant, int pytorch,
                                                const SFX(simd_params) * p, V x) {
+    if (variant == CRELU__RELU) { /* as simd_forward_one's, on signed patterns */
+        if (pytorch) { /* !(x <= 0): x > 0, or NaN; not +0 and not -0 .. -inf */
+            return H_ANDNOT(H_EQ(x, p->zero), H_GT(x, p->minus_infinity));
+        }
+        /* x >= 0: +0 .. +inf, or -0 */
+        return H_OR(H_AND(H_GT(x, p->minus_one), H_GT(p->above_infinity, x)),
+                    H_EQ(x, p->minus_zero));
+    }
     const SFX(simd_keyed) k = SFX(simd_key)(p, x);
     const V positive = H_GT(k.key, p->zero);            /* x > 0, if not NaN */
     const V not_negative = H_GT(k.key, p->minus_one);   /* x >= 0, if not NaN */

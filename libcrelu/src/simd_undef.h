@@ -39,5 +39,6 @@
 #undef H_ANDNOT
 #undef H_SIGNS
 #undef H_GT
+#undef H_EQ
 #undef H_SELECT
 #undef H_SCALE
