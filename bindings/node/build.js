@@ -77,7 +77,7 @@ const sseMath = process.arch === 'ia32' ? ['-mfpmath=sse'] : [];
 const fileFlags = {
   'kernels_sse2.c': process.arch === 'ia32' ? ['-msse2', ...sseMath] : [],
   'kernels_avx2.c': ['-mavx2', '-mf16c', ...sseMath],
-  'kernels_avx512.c': ['-mavx512f', '-mf16c', ...sseMath],
+  'kernels_avx512.c': ['-mavx512f', '-mavx512bw', ...sseMath],
   'portable.c': ['-fno-trapping-math'],
 };
 const builtOn = {

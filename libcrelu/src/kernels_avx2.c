@@ -79,9 +79,81 @@ static inline __m256d avx2_lanes_f64(unsigned bits) {
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-/* bfloat16 and float16 (F16C: this file is also built with -mf16c). */
+/* bfloat16 and float16: sixteen 16-bit lanes of a 256-bit register, with
+ * F16C (this file is also built with -mf16c) for float16's conversions. */
 #define HALF_NAME(name) avx2_##name
-#include "simd_half256.h"
+#define V __m256i
+#define M __m256i
+#define LANES 16
+#define V_LOADU(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define V_STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), v)
+#define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), v)
+#define M_TO_BITS(m) half256_bits(m)
+#define M_FROM_BITS(bits) half256_lanes(bits)
+#define FENCE() _mm_sfence()
+#define H_SET1(u) _mm256_set1_epi16((short)(u))
+#define H_XOR(a, b) _mm256_xor_si256(a, b)
+#define H_SUB(a, b) _mm256_sub_epi16(a, b)
+#define H_ANDNOT(a, b) _mm256_andnot_si256(a, b)
+#define H_SIGNS(a) _mm256_srai_epi16(a, 15)
+#define H_GT(a, b) _mm256_cmpgt_epi16(a, b)
+#define H_EQ(a, b) _mm256_cmpeq_epi16(a, b)
+#define H_SELECT(m, a, b) _mm256_blendv_epi8(b, a, m)
+#define H_KEEP(m, a) _mm256_and_si256(m, a)
+#define H_DROP(m, a) _mm256_andnot_si256(m, a)
+#define M_AND(m, n) _mm256_and_si256(m, n)
+#define M_OR(m, n) _mm256_or_si256(m, n)
+#define M_ANDNOT(m, n) _mm256_andnot_si256(m, n)
+
+/* Lane k's truth as bit k: the two 128-bit halves packed to bytes, in order. */
+static inline unsigned half256_bits(__m256i m) {
+    const __m128i bytes =
+        _mm_packs_epi16(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    return (unsigned)_mm_movemask_epi8(bytes);
+}
+
+static inline __m256i half256_lanes(unsigned bits) {
+    const __m256i lane = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048,
+                                           4096, 8192, 16384, (short)0x8000);
+    return _mm256_cmpeq_epi16(_mm256_and_si256(_mm256_set1_epi16((short)bits), lane), lane);
+}
+
+/* float32 -> bfloat16 in each 32-bit lane: the pattern rounded to nearest
+ * even, NaN -> 0xffff (half.h), in the low 16 bits. */
+static inline __m256i half256_bf16_narrow(__m256 f) {
+    const __m256i bits = _mm256_castps_si256(f);
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x7fffffff)),
+                                           _mm256_set1_epi32(0x7f800000));
+    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    const __m256i r = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7fff)), odd), 16);
+    return _mm256_or_si256(r, _mm256_srli_epi32(nan, 16));
+}
+
+/* bfloat16 widens by a shift. unpack and packus both work within 128-bit
+ * halves, so together they keep the lanes in order. */
+static inline __m256i half256_bf16_scale(__m256i a, float g) {
+    const __m256 gain = _mm256_set1_ps(g);
+    const __m256 low = _mm256_castsi256_ps(_mm256_unpacklo_epi16(_mm256_setzero_si256(), a));
+    const __m256 high = _mm256_castsi256_ps(_mm256_unpackhi_epi16(_mm256_setzero_si256(), a));
+    return _mm256_packus_epi32(half256_bf16_narrow(_mm256_mul_ps(low, gain)),
+                               half256_bf16_narrow(_mm256_mul_ps(high, gain)));
+}
+
+/* F16C converts exactly one way and rounds to nearest even the other,
+ * keeping a NaN's sign and top payload bits, as half.h does. (It quiets a
+ * signalling NaN on the way in; the product would anyway.) */
+static inline __m256i half256_f16_scale(__m256i a, float g) {
+    const __m256 gain = _mm256_set1_ps(g);
+    const __m256 low = _mm256_mul_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(a)), gain);
+    const __m256 high = _mm256_mul_ps(_mm256_cvtph_ps(_mm256_extracti128_si256(a, 1)), gain);
+    return _mm256_set_m128i(_mm256_cvtps_ph(high, _MM_FROUND_TO_NEAREST_INT),
+                            _mm256_cvtps_ph(low, _MM_FROUND_TO_NEAREST_INT));
+}
+
+#define H_SCALE_BF16(a, g) half256_bf16_scale(a, g)
+#define H_SCALE_F16(a, g) half256_f16_scale(a, g)
+#include "simd_half_rows.h"
 
 const crelu__kernels crelu__kernels_avx2 = {
     "avx2",

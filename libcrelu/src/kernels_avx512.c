@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* AVX-512 kernels: simd_impl.h with 512-bit vectors and mask registers.
- * Built with -mavx512f for this file alone (see CMakeLists.txt) and called
+ * Built with -mavx512f -mavx512bw for this file alone (see CMakeLists.txt) and called
  * only when avx512_supported() says the CPU and OS have it. */
 #include <immintrin.h>
 #include <stdint.h>
@@ -11,8 +11,9 @@
 
 static int avx512_supported(void) {
     __builtin_cpu_init();
-    /* F16C for the float16 rows: every CPU with AVX512F has it. */
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c");
+    /* BW for the 16-bit rows: every AVX-512 CPU since Skylake-SP has it
+     * (only the Xeon Phi does not, and takes the AVX2 table). */
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 }
 
 #define T float
@@ -69,9 +70,70 @@ static int avx512_supported(void) {
 #include "simd_impl.h"
 #include "simd_undef.h"
 
-/* bfloat16 and float16 (F16C: this file is also built with -mf16c). */
+/* bfloat16 and float16: thirty-two 16-bit lanes of a 512-bit register and
+ * mask registers (AVX512BW: this file is also built with -mavx512bw). On
+ * two cores the 16-bit rows are bound by their integer operations, not by
+ * memory, below the largest sizes: twice AVX2's lanes per instruction is
+ * what reaches the copy ceiling there. */
 #define HALF_NAME(name) avx512_##name
-#include "simd_half256.h"
+#define V __m512i
+#define M __mmask32
+#define LANES 32
+#define V_LOADU(p) _mm512_loadu_si512((const void *)(p))
+#define V_STOREU(p, v) _mm512_storeu_si512((void *)(p), v)
+#define V_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
+#define M_TO_BITS(m) ((unsigned)(m))
+#define M_FROM_BITS(bits) ((__mmask32)(bits))
+#define FENCE() _mm_sfence()
+#define H_SET1(u) _mm512_set1_epi16((short)(u))
+#define H_XOR(a, b) _mm512_xor_si512(a, b)
+#define H_SUB(a, b) _mm512_sub_epi16(a, b)
+#define H_ANDNOT(a, b) _mm512_andnot_si512(a, b)
+#define H_SIGNS(a) _mm512_srai_epi16(a, 15)
+#define H_GT(a, b) _mm512_cmpgt_epi16_mask(a, b)
+#define H_EQ(a, b) _mm512_cmpeq_epi16_mask(a, b)
+#define H_SELECT(m, a, b) _mm512_mask_blend_epi16(m, b, a)
+#define H_KEEP(m, a) _mm512_maskz_mov_epi16(m, a)
+#define H_DROP(m, a) _mm512_maskz_mov_epi16((__mmask32)~(m), a)
+#define M_AND(m, n) ((__mmask32)((m) & (n)))
+#define M_OR(m, n) ((__mmask32)((m) | (n)))
+#define M_ANDNOT(m, n) ((__mmask32)(~(m) & (n)))
+
+/* float32 -> bfloat16 in each 32-bit lane: the pattern rounded to nearest
+ * even, NaN -> 0xffff (half.h), in the low 16 bits. */
+static inline __m512i half512_bf16_narrow(__m512 f) {
+    const __m512i bits = _mm512_castps_si512(f);
+    const __mmask16 nan = _mm512_cmpgt_epi32_mask(
+        _mm512_and_si512(bits, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+    const __m512i r = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(0x7fff)), odd), 16);
+    return _mm512_mask_mov_epi32(r, nan, _mm512_set1_epi32(0xffff));
+}
+
+/* bfloat16 widens by a shift. unpack and packus both work within 128-bit
+ * lanes, so together they keep the elements in order. */
+static inline __m512i half512_bf16_scale(__m512i a, float g) {
+    const __m512 gain = _mm512_set1_ps(g);
+    const __m512 low = _mm512_castsi512_ps(_mm512_unpacklo_epi16(_mm512_setzero_si512(), a));
+    const __m512 high = _mm512_castsi512_ps(_mm512_unpackhi_epi16(_mm512_setzero_si512(), a));
+    return _mm512_packus_epi32(half512_bf16_narrow(_mm512_mul_ps(low, gain)),
+                               half512_bf16_narrow(_mm512_mul_ps(high, gain)));
+}
+
+/* As simd_half256.h's, sixteen floats at a time. */
+static inline __m512i half512_f16_scale(__m512i a, float g) {
+    const __m512 gain = _mm512_set1_ps(g);
+    const __m512 low = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(a)), gain);
+    const __m512 high = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_extracti64x4_epi64(a, 1)), gain);
+    return _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm512_cvtps_ph(low, _MM_FROUND_TO_NEAREST_INT)),
+        _mm512_cvtps_ph(high, _MM_FROUND_TO_NEAREST_INT), 1);
+}
+
+#define H_SCALE_BF16(a, g) half512_bf16_scale(a, g)
+#define H_SCALE_F16(a, g) half512_f16_scale(a, g)
+#include "simd_half_rows.h"
 
 const crelu__kernels crelu__kernels_avx512 = {
     "avx512",

@@ -122,8 +122,6 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
 #define M_FROM_BITS(bits) neon_lanes_u16(bits)
 #define FENCE() ((void)0)
 #define H_SET1(u) vdupq_n_u16((uint16_t)(u))
-#define H_AND(a, b) vandq_u16(a, b)
-#define H_OR(a, b) vorrq_u16(a, b)
 #define H_XOR(a, b) veorq_u16(a, b)
 #define H_SUB(a, b) vsubq_u16(a, b)
 #define H_ANDNOT(a, b) vbicq_u16(b, a)
@@ -131,6 +129,11 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
 #define H_GT(a, b) vcgtq_s16(vreinterpretq_s16_u16(a), vreinterpretq_s16_u16(b))
 #define H_EQ(a, b) vceqq_u16(a, b)
 #define H_SELECT(m, a, b) vbslq_u16(m, a, b)
+#define H_KEEP(m, a) vandq_u16(m, a)
+#define H_DROP(m, a) vbicq_u16(a, m)
+#define M_AND(m, n) vandq_u16(m, n)
+#define M_OR(m, n) vorrq_u16(m, n)
+#define M_ANDNOT(m, n) vbicq_u16(n, m)
 static inline unsigned neon_bits_u16(uint16x8_t m) {
     const uint16_t weights[8] = {1, 2, 4, 8, 16, 32, 64, 128};
     return vaddvq_u16(vandq_u16(m, vld1q_u16(weights)));

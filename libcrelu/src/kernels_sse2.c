@@ -95,8 +95,6 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define M_FROM_BITS(bits) sse2_lanes_u16(bits)
 #define FENCE() _mm_sfence()
 #define H_SET1(u) _mm_set1_epi16((short)(u))
-#define H_AND(a, b) _mm_and_si128(a, b)
-#define H_OR(a, b) _mm_or_si128(a, b)
 #define H_XOR(a, b) _mm_xor_si128(a, b)
 #define H_SUB(a, b) _mm_sub_epi16(a, b)
 #define H_ANDNOT(a, b) _mm_andnot_si128(a, b)
@@ -104,6 +102,11 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define H_GT(a, b) _mm_cmpgt_epi16(a, b)
 #define H_EQ(a, b) _mm_cmpeq_epi16(a, b)
 #define H_SELECT(m, a, b) SSE2_SELECT(si128, m, a, b)
+#define H_KEEP(m, a) _mm_and_si128(m, a)
+#define H_DROP(m, a) _mm_andnot_si128(m, a)
+#define M_AND(m, n) _mm_and_si128(m, n)
+#define M_OR(m, n) _mm_or_si128(m, n)
+#define M_ANDNOT(m, n) _mm_andnot_si128(m, n)
 static inline __m128i sse2_lanes_u16(unsigned bits) {
     const __m128i lane = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
     return _mm_cmpeq_epi16(_mm_and_si128(_mm_set1_epi16((short)bits), lane), lane);

@@ -2,18 +2,20 @@
 /* The semantics table of crelu.h on a vector of bfloat16 or float16 lanes,
  * for simd_impl.h. Included by the kernels_<isa>.c files once per 16-bit
  * dtype, after they define, besides simd_impl.h's macros (V is a vector of
- * 16-bit integer lanes, M the same type, all-ones where true):
+ * 16-bit integer lanes; M its lane mask: the same vector, all ones where
+ * true, or an AVX-512 mask register):
  *
  *   F32(name), HALF_WIDEN, HALF_NARROW   as reference_half.h needs them
  *   HALF_INFINITY         the format's +infinity pattern: 0x7f80 or 0x7c00
  *   HALF_NAN_FORWARD      1 when forward writes 0xffff for a NaN x (bfloat16)
  *   H_SET1(u)             every lane the 16-bit pattern u
- *   H_AND, H_OR, H_XOR, H_SUB (a, b)   lane-wise
+ *   H_XOR, H_SUB (a, b)   lane-wise
  *   H_ANDNOT(a, b)        ~a & b
  *   H_SIGNS(a)            arithmetic shift right by 15: all ones where negative
- *   H_GT(a, b)            signed 16-bit a > b
- *   H_EQ(a, b)            a == b
+ *   H_GT(a, b), H_EQ(a, b)   signed 16-bit a > b, a == b: an M
+ *   M_AND, M_OR (m, n), M_ANDNOT(m, n)   on masks; the last is ~m & n
  *   H_SELECT(m, a, b)     m ? a : b
+ *   H_KEEP(m, a), H_DROP(m, a)   m ? a : 0 and m ? 0 : a
  *   H_SCALE(a, g)         lane-wise narrow(widen(a) * g), g a float: the
  *                         float32 product narrowed once, as HALF_NARROW does
  *
@@ -79,7 +81,8 @@ static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
 
 /* A lane's key (see the top) and whether it is NaN. */
 typedef struct SFX(simd_keyed) {
-    V key, nan;
+    V key;
+    M nan;
 } SFX(simd_keyed);
 
 static CRELU__ALWAYS_INLINE SFX(simd_keyed) SFX(simd_key)(const SFX(simd_params) * p, V x) {
@@ -100,21 +103,21 @@ static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
         /* The commonest row, in fewer operations than the keys take (it is
          * bound by them, not by memory, on two cores): as signed integers
          * the negative numbers are the patterns after -0 up to -inf. */
-        const V negative = H_AND(H_GT(x, p->minus_zero), H_GT(p->below_minus_infinity, x));
-        const V y = H_ANDNOT(negative, x);
+        const M negative = M_AND(H_GT(x, p->minus_zero), H_GT(p->below_minus_infinity, x));
+        const V y = H_DROP(negative, x);
         if (!HALF_NAN_FORWARD) {
             return y; /* a NaN is not negative: it passed */
         }
-        return H_OR(y, H_GT(H_ANDNOT(p->minus_zero, x), p->infinity)); /* NaN: all ones */
+        return H_SELECT(H_GT(H_ANDNOT(p->minus_zero, x), p->infinity), p->nan_out, y);
     }
     const SFX(simd_keyed) k = SFX(simd_key)(p, x);
     V y;
     if (variant == CRELU__LEAKY) {
-        const V positive = H_ANDNOT(k.nan, H_GT(k.key, p->zero));
+        const M positive = M_ANDNOT(k.nan, H_GT(k.key, p->zero));
         y = H_SELECT(positive, x, H_SCALE(x, p->slope));
         return y; /* H_SCALE narrowed the NaN lanes already */
     }
-    y = H_ANDNOT(H_GT(p->zero, k.key), x); /* NaN keys may be < 0: fixed below */
+    y = H_DROP(H_GT(p->zero, k.key), x); /* NaN keys may be < 0: fixed below */
     if (variant == CRELU__CLIPPED) {
         y = H_SELECT(H_GT(k.key, p->cap_at_most), p->cap, y);
     }
@@ -126,27 +129,22 @@ static CRELU__ALWAYS_INLINE M SFX(simd_passes)(crelu__variant variant, int pytor
                                                const SFX(simd_params) * p, V x) {
     if (variant == CRELU__RELU) { /* as simd_forward_one's, on signed patterns */
         if (pytorch) { /* !(x <= 0): x > 0, or NaN; not +0 and not -0 .. -inf */
-            return H_ANDNOT(H_EQ(x, p->zero), H_GT(x, p->minus_infinity));
+            return M_ANDNOT(H_EQ(x, p->zero), H_GT(x, p->minus_infinity));
         }
         /* x >= 0: +0 .. +inf, or -0 */
-        return H_OR(H_AND(H_GT(x, p->minus_one), H_GT(p->above_infinity, x)),
+        return M_OR(M_AND(H_GT(x, p->minus_one), H_GT(p->above_infinity, x)),
                     H_EQ(x, p->minus_zero));
     }
     const SFX(simd_keyed) k = SFX(simd_key)(p, x);
-    const V positive = H_GT(k.key, p->zero);            /* x > 0, if not NaN */
-    const V not_negative = H_GT(k.key, p->minus_one);   /* x >= 0, if not NaN */
-    switch (variant) {
-    case CRELU__LEAKY:
-        return H_ANDNOT(k.nan, pytorch ? positive : not_negative);
-    case CRELU__CLIPPED:
-        if (pytorch) { /* 0 < x < cap */
-            return H_ANDNOT(k.nan, H_ANDNOT(H_GT(k.key, p->cap_below), positive));
-        }
-        return H_ANDNOT(k.nan, H_ANDNOT(H_GT(k.key, p->cap_at_most), not_negative));
-    case CRELU__RELU:
-    default:
-        return pytorch ? H_OR(k.nan, positive) : H_ANDNOT(k.nan, not_negative);
+    const M positive = H_GT(k.key, p->zero);          /* x > 0, if not NaN */
+    const M not_negative = H_GT(k.key, p->minus_one); /* x >= 0, if not NaN */
+    if (variant == CRELU__LEAKY) {
+        return M_ANDNOT(k.nan, pytorch ? positive : not_negative);
     }
+    if (pytorch) { /* clipped: 0 < x < cap */
+        return M_ANDNOT(k.nan, M_ANDNOT(H_GT(k.key, p->cap_below), positive));
+    }
+    return M_ANDNOT(k.nan, M_ANDNOT(H_GT(k.key, p->cap_at_most), not_negative));
 }
 
 /* PyTorch's ReLU and clipped rows select dy's bits (blocked is +0); the
@@ -154,7 +152,7 @@ static CRELU__ALWAYS_INLINE M SFX(simd_passes)(crelu__variant variant, int pytor
 static CRELU__ALWAYS_INLINE V SFX(simd_backward_one)(int selects, const SFX(simd_params) * p,
                                                      M passes, V dy) {
     if (selects) {
-        return H_AND(passes, dy);
+        return H_KEEP(passes, dy);
     }
     return H_SELECT(passes, H_SCALE(dy, p->one), H_SCALE(dy, p->gain_block));
 }

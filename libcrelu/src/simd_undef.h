@@ -32,8 +32,6 @@
 #undef HALF_INFINITY
 #undef HALF_NAN_FORWARD
 #undef H_SET1
-#undef H_AND
-#undef H_OR
 #undef H_XOR
 #undef H_SUB
 #undef H_ANDNOT
@@ -41,4 +39,8 @@
 #undef H_GT
 #undef H_EQ
 #undef H_SELECT
+#undef H_KEEP
+#undef H_DROP
+#undef M_OR
+#undef M_ANDNOT
 #undef H_SCALE
