@@ -66,7 +66,8 @@ function nodeHeaders() {
   return dir;
 }
 
-// Per-file flags, as libcrelu/CMakeLists.txt sets them: each AVX table is
+// Per-file flags, as libcrelu/CMakeLists.txt sets them (test node.build_flags
+// holds the two together): each AVX table is
 // entered only after a runtime check of the CPU, so only its file gets the
 // ISA flag; the portable kernels never read floating-point flags.
 // On 32-bit x86 the SSE tables also round their scalar heads and tails in
@@ -159,6 +160,11 @@ async function build() {
   console.log(`crelu: built ${addon} (libcrelu from ${path.relative(here, library) || '.'}, linked in)`);
 }
 
-if (process.argv.includes('--force') || !addonLoads()) {
-  build().catch((error) => fail(error.stack || String(error)));
+if (require.main === module) {
+  if (process.argv.includes('--force') || !addonLoads()) {
+    build().catch((error) => fail(error.stack || String(error)));
+  }
 }
+
+// For tests/node/build_flags.js, which holds the table above to CMake's.
+module.exports = { fileFlags, builtOn };

@@ -121,14 +121,17 @@ static inline __m512i half512_bf16_scale(__m512i a, float g) {
                                half512_bf16_narrow(_mm512_mul_ps(high, gain)));
 }
 
-/* As simd_half256.h's, sixteen floats at a time. */
+/* As kernels_avx2.c's, sixteen floats at a time. (The masked form of the
+ * narrowing, all lanes on: GCC's unmasked one, a macro at -O0, passes its
+ * mask as -1 and trips -Wsign-conversion.) */
 static inline __m512i half512_f16_scale(__m512i a, float g) {
     const __m512 gain = _mm512_set1_ps(g);
     const __m512 low = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(a)), gain);
     const __m512 high = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_extracti64x4_epi64(a, 1)), gain);
+    const __mmask16 all = 0xffff;
     return _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm512_cvtps_ph(low, _MM_FROUND_TO_NEAREST_INT)),
-        _mm512_cvtps_ph(high, _MM_FROUND_TO_NEAREST_INT), 1);
+        _mm512_castsi256_si512(_mm512_maskz_cvtps_ph(all, low, _MM_FROUND_TO_NEAREST_INT)),
+        _mm512_maskz_cvtps_ph(all, high, _MM_FROUND_TO_NEAREST_INT), 1);
 }
 
 #define H_SCALE_BF16(a, g) half512_bf16_scale(a, g)
