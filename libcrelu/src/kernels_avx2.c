@@ -2,6 +2,7 @@
 /* AVX2 kernels: simd_impl.h with 256-bit vectors. Built with -mavx2 for this
  * file alone (see CMakeLists.txt) and called only when avx2_supported() says
  * the CPU and OS have it. */
+#include <cpuid.h>
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,8 +12,12 @@
 
 static int avx2_supported(void) {
     __builtin_cpu_init();
-    /* F16C for the float16 rows: every CPU with AVX2 has it. */
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+    /* F16C for the float16 rows: every CPU with AVX2 has it. Read from
+     * CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does not
+     * know "f16c". */
+    unsigned eax, ebx, ecx, edx;
+    const int f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+    return __builtin_cpu_supports("avx2") && f16c;
 }
 
 #define T float
