@@ -10,6 +10,7 @@
 #define CRELU_HALF_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* bfloat16 is float32's top half. */
 static inline uint32_t crelu__bf16_widen(uint16_t h) {
@@ -80,6 +81,46 @@ static inline uint16_t crelu__f16_narrow(uint32_t f) {
     const uint32_t half = 1u << (shift - 1);
     const uint32_t up = dropped > half || (dropped == half && (kept & 1u));
     return (uint16_t)(sign | (kept + up));
+}
+
+/* A clipped row's constants for a cap > 0 (maybe infinite), in one format:
+ * the largest non-negative pattern whose value is <= cap, the largest whose
+ * value is < cap (as float32 compares them), and the cap narrowed. The
+ * SIMD and portable rows compare sign-magnitude keys with the first two
+ * (simd_half_ops.h says why that is exact). */
+typedef struct crelu__half_cap {
+    uint16_t at_most, below, narrowed;
+} crelu__half_cap;
+
+static inline float crelu__float_of_bits(uint32_t bits) {
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static inline crelu__half_cap crelu__half_cap_of(float cap, uint16_t infinity,
+                                                 uint32_t (*widen)(uint16_t),
+                                                 uint16_t (*narrow)(uint32_t)) {
+    /* Widening is monotonic on the patterns from +0 to +infinity: bisect. */
+    unsigned low = 0, high = infinity; /* value(low) <= cap always */
+    while (low < high) {
+        const unsigned mid = (low + high + 1) / 2;
+        if (crelu__float_of_bits(widen((uint16_t)mid)) <= cap) {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    uint32_t cap_bits;
+    memcpy(&cap_bits, &cap, sizeof cap_bits);
+    crelu__half_cap c;
+    c.at_most = (uint16_t)low;
+    /* A cap that float32 rounds to +0 (a tiny double) has no pattern below
+     * it: +0 then, which no positive key is at most, stands for "none". */
+    c.below = crelu__float_of_bits(widen(c.at_most)) < cap || low == 0 ? c.at_most
+                                                                      : (uint16_t)(low - 1);
+    c.narrowed = narrow(cap_bits);
+    return c;
 }
 
 #endif /* CRELU_HALF_H */

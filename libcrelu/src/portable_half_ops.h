@@ -35,13 +35,6 @@ typedef struct SFX(portable_params) {
     float slope, one, gain_block;
 } SFX(portable_params);
 
-static float SFX(portable_widen_value)(U h) {
-    const uint32_t bits = HALF_WIDEN(h);
-    float value;
-    memcpy(&value, &bits, sizeof value);
-    return value;
-}
-
 static SFX(portable_params) SFX(portable_params_of)(const crelu__op *op) {
     SFX(portable_params) p;
     p.variant = op->variant;
@@ -53,23 +46,11 @@ static SFX(portable_params) SFX(portable_params_of)(const crelu__op *op) {
     p.cap_at_most = p.cap_below = 0;
     p.cap = 0;
     if (op->variant == CRELU__CLIPPED) {
-        /* Bisect the non-negative patterns up to infinity, where widening
-         * is monotonic, for the last one whose value is <= cap. */
-        const float cap = (float)op->cap;
-        unsigned low = 0, high = HALF_INFINITY;
-        while (low < high) {
-            const unsigned mid = (low + high + 1) / 2;
-            if (SFX(portable_widen_value)((U)mid) <= cap) {
-                low = mid;
-            } else {
-                high = mid - 1;
-            }
-        }
-        p.cap_at_most = (int)low;
-        p.cap_below = SFX(portable_widen_value)((U)low) < cap ? (int)low : (int)low - 1;
-        uint32_t cap_bits;
-        memcpy(&cap_bits, &cap, sizeof cap_bits);
-        p.cap = HALF_NARROW(cap_bits);
+        const crelu__half_cap c =
+            crelu__half_cap_of((float)op->cap, HALF_INFINITY, HALF_WIDEN, HALF_NARROW);
+        p.cap_at_most = c.at_most;
+        p.cap_below = c.below;
+        p.cap = c.narrowed;
     }
     return p;
 }

@@ -36,21 +36,6 @@ typedef struct SFX(simd_params) {
     float slope, one, gain_block;
 } SFX(simd_params);
 
-/* The largest non-negative pattern up to infinity whose value is <= cap
- * (cap > 0, maybe infinite): widening is monotonic there, so bisect. */
-static uint16_t SFX(simd_cap_at_most)(float cap) {
-    unsigned low = 0, high = HALF_INFINITY; /* value(low) <= cap always */
-    while (low < high) {
-        const unsigned mid = (low + high + 1) / 2;
-        if (SFX(reference_widen)((T)mid) <= cap) {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
-    }
-    return (uint16_t)low;
-}
-
 static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
     SFX(simd_params) p;
     p.zero = H_SET1(0);
@@ -66,15 +51,11 @@ static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
     p.gain_block = op->variant == CRELU__LEAKY ? p.slope : 0.0f;
     p.cap_at_most = p.cap_below = p.cap = p.zero;
     if (op->variant == CRELU__CLIPPED) { /* a bisection: not for the other rows */
-        const float cap = (float)op->cap;
-        const uint16_t at_most = SFX(simd_cap_at_most)(cap);
-        const uint16_t below =
-            SFX(reference_widen)((T)at_most) < cap ? at_most : (uint16_t)(at_most - 1);
-        uint32_t cap_bits;
-        memcpy(&cap_bits, &cap, sizeof cap_bits);
-        p.cap_at_most = H_SET1(at_most);
-        p.cap_below = H_SET1(below);
-        p.cap = H_SET1(HALF_NARROW(cap_bits));
+        const crelu__half_cap c =
+            crelu__half_cap_of((float)op->cap, HALF_INFINITY, HALF_WIDEN, HALF_NARROW);
+        p.cap_at_most = H_SET1(c.at_most);
+        p.cap_below = H_SET1(c.below);
+        p.cap = H_SET1(c.narrowed);
     }
     return p;
 }

@@ -269,13 +269,13 @@ static void fill_every_pattern(uint16_t *x, uint16_t *dy, size_t n) {
     fill_inputs(&test_f16, dy + 65536, n - 65536, 4);
 }
 
-static void every_pattern_every_table(const dtype_api *t) {
+static void every_pattern_every_table(const dtype_api *t, const test_config *configs,
+                                      size_t count) {
     static expected e;
     fill_every_pattern((uint16_t *)(void *)e.x, (uint16_t *)(void *)e.dy, EVERY_PATTERN_N);
-    for (size_t c = 0; c < test_config_count; c++) {
-        const crelu__op op = op_of(&test_configs[c]);
-        kernel_case kc = {t, &crelu__kernels_reference, &op, test_configs[c].name,
-                          EVERY_PATTERN_N, 0};
+    for (size_t c = 0; c < count; c++) {
+        const crelu__op op = op_of(&configs[c]);
+        kernel_case kc = {t, &crelu__kernels_reference, &op, configs[c].name, EVERY_PATTERN_N, 0};
         compute_reference(&kc, &e);
         for (size_t i = 0; crelu__kernel_tables[i] != NULL; i++) {
             kc.k = crelu__kernel_tables[i];
@@ -291,10 +291,33 @@ static void every_pattern_every_table(const dtype_api *t) {
 }
 
 Test(kernels, bf16_every_pattern_every_table_matches_the_reference) {
-    every_pattern_every_table(&test_bf16);
+    every_pattern_every_table(&test_bf16, test_configs, test_config_count);
 }
 Test(kernels, f16_every_pattern_every_table_matches_the_reference) {
-    every_pattern_every_table(&test_f16);
+    every_pattern_every_table(&test_f16, test_configs, test_config_count);
+}
+
+/* The 16-bit clipped rows turn the cap into two pattern thresholds (the
+ * last value <= cap, the last < cap); these caps are where that is easy to
+ * get wrong: one float32 rounds to +0 (nothing is below it), one between
+ * two patterns of both formats, each format's largest finite and one that
+ * float32 rounds to infinity. */
+static const test_config edge_caps[] = {
+    {"clip 1e-300 (+0 as float32)/pytorch", CRELU_GRAD_PYTORCH, 0.0, 1e-300},
+    {"clip 1e-300 (+0 as float32)/cs231n", CRELU_GRAD_CS231N, 0.0, 1e-300},
+    {"clip 1+2^-12/pytorch", CRELU_GRAD_PYTORCH, 0.0, 1.000244140625},
+    {"clip 1+2^-12/cs231n", CRELU_GRAD_CS231N, 0.0, 1.000244140625},
+    {"clip 65504/pytorch", CRELU_GRAD_PYTORCH, 0.0, 65504.0},
+    {"clip 0x1.fep127/cs231n", CRELU_GRAD_CS231N, 0.0, 0x1.fep127},
+    {"clip 1e300 (inf as float32)/pytorch", CRELU_GRAD_PYTORCH, 0.0, 1e300},
+    {"clip 1e300 (inf as float32)/cs231n", CRELU_GRAD_CS231N, 0.0, 1e300},
+};
+
+Test(kernels, bf16_edge_caps_every_pattern_every_table) {
+    every_pattern_every_table(&test_bf16, edge_caps, sizeof edge_caps / sizeof edge_caps[0]);
+}
+Test(kernels, f16_edge_caps_every_pattern_every_table) {
+    every_pattern_every_table(&test_f16, edge_caps, sizeof edge_caps / sizeof edge_caps[0]);
 }
 
 /* crelu.h's promise under flush-to-zero: only subnormal values (inputs, or
