@@ -31,10 +31,7 @@ Run: CRELU_LIBRARY=<prefix>/lib/libcrelu.so.1 /usr/bin/python3 -m pytest -q \
 """
 
 import functools
-import math
 import platform
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -44,15 +41,13 @@ import torch.nn.functional as F
 import crelu_ctypes
 import half_references
 import tally
-from crelu_ctypes import CRELU_GRAD_CS231N, CRELU_GRAD_PYTORCH, CRELU_SAVE_MASK, CRELU_SAVE_X
 from half_references import bf16_tensor, bits_of, narrow, widen
+from variants import RULES, SAVES, Variant
 
 torch.set_num_threads(1)
 BLOCK = 32
 LIB = crelu_ctypes.load()
 HALVES = ["bf16", "f16"]
-RULES = {"pytorch": CRELU_GRAD_PYTORCH, "cs231n": CRELU_GRAD_CS231N}
-SAVES = {"save_x": CRELU_SAVE_X, "save_mask": CRELU_SAVE_MASK}
 # Slice lengths: empty, shorter than any vector, around 16/32/64-element
 # blocks, and (None) everything from the start offset on.
 SIZES = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 127, 128, 129, 255, 257, 1000, None]
@@ -62,20 +57,6 @@ OFFSETS = [0, 1]  # elements after a 64-byte boundary
 # --------------------------------------------------------------------------
 # Variants
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    torch_forward: Callable
-    slope: float = 0.0
-    cap: float = math.inf
-
-    @property
-    def kind(self):
-        if self.slope != 0.0:
-            return "leaky"
-        return "clipped" if math.isfinite(self.cap) else "relu"
 
 
 VARIANTS = [

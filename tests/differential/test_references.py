@@ -14,8 +14,6 @@ import functools
 import math
 import sys
 from pathlib import Path
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -26,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "seed"))
 from seed_relu import Relu  # noqa: E402  (the seed's class, shared with the other reference test)
 
 import crelu_ctypes
-from crelu_ctypes import CRELU_GRAD_CS231N, CRELU_GRAD_PYTORCH, CRELU_SAVE_MASK, CRELU_SAVE_X
+from variants import RULES, SAVES, Variant
 
 # PyTorch's vectorized loop body and its scalar tail disagree in two corners;
 # the library follows the body. One thread and lengths that are a multiple of
@@ -48,20 +46,6 @@ HEX_DIGITS = {np.float32: 8, np.float64: 16}
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    torch_forward: Callable
-    slope: float = 0.0
-    cap: float = math.inf
-
-    @property
-    def kind(self):
-        if self.slope != 0.0:
-            return "leaky"
-        return "clipped" if math.isfinite(self.cap) else "relu"
-
-
 VARIANTS = [
     Variant("relu", torch.relu),
     Variant("leaky0.01", lambda t: F.leaky_relu(t, 0.01), slope=0.01),
@@ -74,8 +58,6 @@ VARIANTS = [
     Variant("clip0.1", lambda t: F.hardtanh(t, 0.0, 0.1), cap=0.1),
 ]
 VARIANT_BY_NAME = {v.name: v for v in VARIANTS}
-RULES = {"pytorch": CRELU_GRAD_PYTORCH, "cs231n": CRELU_GRAD_CS231N}
-SAVES = {"save_x": CRELU_SAVE_X, "save_mask": CRELU_SAVE_MASK}
 
 
 def torch_reference(variant, x, dy):
