@@ -61,15 +61,16 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
 }
 
 /* Whether a call of `arrays` arrays of `array_bytes` each streams its
- * output, and how many threads' shares of at least piece_bytes it holds.
- * Sizes are divided, never multiplied, so nothing overflows. */
+ * output. Sizes are divided, never multiplied, so nothing overflows; the
+ * callers pass `arrays` as a constant, so no division instruction is left. */
 static int streams(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
     return array_bytes > tuning->stream_bytes / arrays;
 }
 
-static size_t pieces_worth(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
-    const size_t piece_per_array = tuning->piece_bytes / arrays;
-    return array_bytes / (piece_per_array > 0 ? piece_per_array : 1);
+/* Each array's share of a piece: at least a byte. */
+static size_t piece_per_array(const crelu__tuning *tuning, size_t arrays) {
+    const size_t share = tuning->piece_bytes / arrays;
+    return share > 0 ? share : 1;
 }
 
 /* Each thread's share is cut into this many chunks, so that a thread that
@@ -105,19 +106,25 @@ static CRELU__ALWAYS_INLINE void run(void (*piece)(void *, size_t, size_t), call
     const size_t element_bytes = c->element_bytes;
     const size_t array_bytes = n * element_bytes;
     c->stream = streams(tuning, array_bytes, arrays);
-    const size_t pieces = pieces_worth(tuning, array_bytes, arrays);
-    if (pieces < 2 || threads == 1) {
+    const size_t share = piece_per_array(tuning, arrays);
+    /* Fewer than two pieces (array_bytes / share < 2), without dividing by
+     * a variable: the one division is for calls big enough to split. */
+    if (array_bytes / 2 < share || threads == 1) {
         piece(c, 0, n);
         return;
     }
-    run_split(piece, c, n, pieces, arrays * element_bytes, threads);
+    run_split(piece, c, n, array_bytes / share, arrays * element_bytes, threads);
 }
 
 void crelu__run_forward(const crelu__op *op, crelu__dtype dtype, const void *x, void *y,
                         unsigned char *mask, void *saved, size_t n, int threads) {
     call c = {&crelu__active_kernels()->dtypes[dtype], *op, crelu__dtype_size(dtype), 0, x, y,
               saved, mask, NULL, NULL, NULL};
-    run(forward_piece, &c, n, saved != NULL ? 3 : 2, threads);
+    if (saved != NULL) { /* x, y and the copy */
+        run(forward_piece, &c, n, 3, threads);
+    } else {
+        run(forward_piece, &c, n, 2, threads);
+    }
 }
 
 void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
@@ -125,5 +132,9 @@ void crelu__run_backward(const crelu__op *op, crelu__dtype dtype, const void *x,
                          int threads) {
     call c = {&crelu__active_kernels()->dtypes[dtype], *op, crelu__dtype_size(dtype), 0, x,
               NULL, NULL, NULL, mask, dy, dx};
-    run(backward_piece, &c, n, mask != NULL ? 2 : 3, threads);
+    if (mask != NULL) { /* dy and dx; the mask is small */
+        run(backward_piece, &c, n, 2, threads);
+    } else {
+        run(backward_piece, &c, n, 3, threads);
+    }
 }
