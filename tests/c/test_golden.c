@@ -39,11 +39,24 @@ static const uint64_t default_nan_f64 = 0xfff8000000000000u;
 static const uint32_t default_nan_f32 = 0x7fc00000u;
 static const uint64_t default_nan_f64 = 0x7ff8000000000000u;
 #endif
+/* The same NaN narrowed: float16 keeps its sign (crelu.h); bfloat16 writes
+ * 0xffff for every NaN, so its records need no change. */
+static const uint16_t x86_default_nan_f16 = 0xfe00u;
+#if defined(__x86_64__) || defined(__i386__)
+static const uint16_t default_nan_f16 = 0xfe00u;
+#else
+static const uint16_t default_nan_f16 = 0x7e00u;
+#endif
+
+/* A record's element format: the file's format field. */
+enum { FORMAT_IEEE = 0, FORMAT_BF16 = 1, FORMAT_F16 = 2 };
 static size_t created_nans; /* expected values moved to this machine's default NaN */
 
 typedef struct record {
     char name[33];
     size_t size; /* element bytes */
+    unsigned format;
+    crelu__dtype dtype;
     int rule;
     size_t n;
     double slope, cap;
@@ -76,7 +89,10 @@ static const unsigned char *decode_elements(const unsigned char *at, const recor
                                             unsigned char *out) {
     for (size_t i = 0; i < r->n; i++, at += r->size) {
         const uint64_t bits = read_le(at, r->size);
-        if (r->size == sizeof(float)) {
+        if (r->size == sizeof(uint16_t)) {
+            const uint16_t b16 = (uint16_t)bits;
+            memcpy(out + i * r->size, &b16, sizeof b16);
+        } else if (r->size == sizeof(float)) {
             const uint32_t b32 = (uint32_t)bits;
             memcpy(out + i * r->size, &b32, sizeof b32);
         } else {
@@ -90,7 +106,18 @@ static const unsigned char *decode_elements(const unsigned char *at, const recor
  * machine's here. */
 static void to_this_machines_default_nan(record *r) {
     for (size_t i = 0; i < r->n; i++) {
-        if (r->size == sizeof(float)) {
+        if (r->format == FORMAT_BF16) {
+            continue;
+        }
+        if (r->format == FORMAT_F16) {
+            uint16_t dy, dx;
+            memcpy(&dy, r->dy + i * 2, 2);
+            memcpy(&dx, r->dx + i * 2, 2);
+            if ((dy & 0x7fffu) == 0x7c00u && dx == x86_default_nan_f16) {
+                memcpy(r->dx + i * 2, &default_nan_f16, 2);
+                created_nans++;
+            }
+        } else if (r->size == sizeof(float)) {
             uint32_t dy, dx;
             memcpy(&dy, r->dy + i * 4, 4);
             memcpy(&dx, r->dx + i * 4, 4);
@@ -136,11 +163,20 @@ static void load(void) {
         r->size = (size_t)read_le(at, 4);
         r->rule = (int)read_le(at + 4, 4);
         r->n = (size_t)read_le(at + 8, 4);
+        r->format = (unsigned)read_le(at + 12, 4);
         r->slope = double_of(read_le(at + 16, 8));
         r->cap = double_of(read_le(at + 24, 8));
         memcpy(r->name, at + 32, 32);
         at += HEADER_BYTES;
-        cr_assert(r->size == sizeof(float) || r->size == sizeof(double), "record %zu", k);
+        if (r->format == FORMAT_BF16 || r->format == FORMAT_F16) {
+            cr_assert_eq(r->size, sizeof(uint16_t), "record %zu", k);
+            r->dtype = r->format == FORMAT_BF16 ? CRELU__BF16 : CRELU__F16;
+        } else {
+            cr_assert(r->format == FORMAT_IEEE &&
+                          (r->size == sizeof(float) || r->size == sizeof(double)),
+                      "record %zu: format %u, size %zu", k, r->format, r->size);
+            r->dtype = r->size == sizeof(float) ? CRELU__F32 : CRELU__F64;
+        }
         const size_t mask_bytes = crelu__mask_bytes(r->n);
         cr_assert_leq(4 * r->n * r->size + mask_bytes, (size_t)(end - at), "%s: truncated",
                       r->name);
@@ -178,7 +214,13 @@ static void compare(tally *t, const record *r, const char *what, const unsigned 
     size_t first = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
         uint64_t a = 0, b = 0;
-        if (r->size == sizeof(float)) {
+        if (r->size == sizeof(uint16_t)) {
+            uint16_t a16, b16;
+            memcpy(&a16, got + i * r->size, sizeof a16);
+            memcpy(&b16, want + i * r->size, sizeof b16);
+            a = a16;
+            b = b16;
+        } else if (r->size == sizeof(float)) {
             uint32_t a32, b32;
             memcpy(&a32, got + i * r->size, sizeof a32);
             memcpy(&b32, want + i * r->size, sizeof b32);
@@ -234,8 +276,7 @@ static void replay_table(tally *t, const crelu__kernels *k, const record *r, siz
     unsigned char *out = aligned(n * r->size), *saved = aligned(n * r->size);
     unsigned char *mask = aligned(crelu__mask_bytes(n)), *want_mask = aligned(crelu__mask_bytes(n));
     sub_mask(r, from, n, want_mask);
-    const crelu__dtype kind = r->size == sizeof(float) ? CRELU__F32 : CRELU__F64;
-    const crelu__dtype_kernels *row = &k->dtypes[kind];
+    const crelu__dtype_kernels *row = &k->dtypes[r->dtype];
     const void *x = r->x + off, *dy = r->dy + off;
 
     row->forward(&op, x, out, NULL, n, stream);
@@ -279,15 +320,69 @@ Test(golden, every_kernel_table_gives_the_golden_bits) {
             }
         }
         printf("golden: %s table: %zu records, %zu values compared, %zu differ (%zu bits); "
-               "%zu created NaNs expected as 0x%x / 0x%llx\n",
+               "%zu created NaNs expected as 0x%x / 0x%llx / 0x%x (f32 / f64 / f16)\n",
                k->name, record_count, t.compared, t.elements, t.bits, created_nans,
-               (unsigned)default_nan_f32, (unsigned long long)default_nan_f64);
+               (unsigned)default_nan_f32, (unsigned long long)default_nan_f64,
+               (unsigned)default_nan_f16);
         fflush(stdout);
         cr_assert_eq(t.elements, 0, "%s table: %zu values differ from the golden vectors",
                      k->name, t.elements);
         tables++;
     }
     cr_assert_geq(tables, 2, "at least the scalar and portable tables run everywhere");
+}
+
+/* The public entry points of a record's dtype. */
+static int api_forward(crelu_ctx *ctx, const record *r, unsigned char *out) {
+    switch (r->dtype) {
+    case CRELU__F32: return crelu_forward_f32(ctx, (const float *)r->x, (float *)out, r->n);
+    case CRELU__F64: return crelu_forward_f64(ctx, (const double *)r->x, (double *)out, r->n);
+    case CRELU__BF16:
+        return crelu_forward_bf16(ctx, (const uint16_t *)r->x, (uint16_t *)out, r->n);
+    case CRELU__F16:
+        return crelu_forward_f16(ctx, (const uint16_t *)r->x, (uint16_t *)out, r->n);
+    default: return CRELU_ERR_INVALID_ARGUMENT; /* no dtype: load() allows none */
+    }
+}
+
+static int api_backward(crelu_ctx *ctx, const record *r, unsigned char *out) {
+    switch (r->dtype) {
+    case CRELU__F32: return crelu_backward_f32(ctx, (const float *)r->dy, (float *)out, r->n);
+    case CRELU__F64: return crelu_backward_f64(ctx, (const double *)r->dy, (double *)out, r->n);
+    case CRELU__BF16:
+        return crelu_backward_bf16(ctx, (const uint16_t *)r->dy, (uint16_t *)out, r->n);
+    case CRELU__F16:
+        return crelu_backward_f16(ctx, (const uint16_t *)r->dy, (uint16_t *)out, r->n);
+    default: return CRELU_ERR_INVALID_ARGUMENT; /* no dtype: load() allows none */
+    }
+}
+
+static int api_relu(const record *r, unsigned char *out) {
+    switch (r->dtype) {
+    case CRELU__F32: return crelu_relu_f32((const float *)r->x, (float *)out, r->n);
+    case CRELU__F64: return crelu_relu_f64((const double *)r->x, (double *)out, r->n);
+    case CRELU__BF16: return crelu_relu_bf16((const uint16_t *)r->x, (uint16_t *)out, r->n);
+    case CRELU__F16: return crelu_relu_f16((const uint16_t *)r->x, (uint16_t *)out, r->n);
+    default: return CRELU_ERR_INVALID_ARGUMENT; /* no dtype: load() allows none */
+    }
+}
+
+static int api_relu_backward(const record *r, unsigned char *out) {
+    switch (r->dtype) {
+    case CRELU__F32:
+        return crelu_relu_backward_f32((const float *)r->x, (const float *)r->dy, (float *)out,
+                                       r->n);
+    case CRELU__F64:
+        return crelu_relu_backward_f64((const double *)r->x, (const double *)r->dy,
+                                       (double *)out, r->n);
+    case CRELU__BF16:
+        return crelu_relu_backward_bf16((const uint16_t *)r->x, (const uint16_t *)r->dy,
+                                        (uint16_t *)out, r->n);
+    case CRELU__F16:
+        return crelu_relu_backward_f16((const uint16_t *)r->x, (const uint16_t *)r->dy,
+                                       (uint16_t *)out, r->n);
+    default: return CRELU_ERR_INVALID_ARGUMENT; /* no dtype: load() allows none */
+    }
 }
 
 /* The public entry points, on the table the library picked (CRELU_ISA). */
@@ -304,31 +399,19 @@ Test(golden, the_api_gives_the_golden_bits_in_both_save_modes) {
             cr_assert_eq(crelu_set_grad_rule(ctx, r->rule), CRELU_OK);
             cr_assert_eq(crelu_set_negative_slope(ctx, r->slope), CRELU_OK);
             cr_assert_eq(crelu_set_max_value(ctx, r->cap), CRELU_OK);
-            const int f32 = r->size == sizeof(float);
-            cr_assert_eq(f32 ? crelu_forward_f32(ctx, (const float *)r->x, (float *)out, r->n)
-                             : crelu_forward_f64(ctx, (const double *)r->x, (double *)out, r->n),
-                         CRELU_OK);
+            cr_assert_eq(api_forward(ctx, r, out), CRELU_OK);
             compare(&t, r, save == CRELU_SAVE_X ? "crelu_forward, save x" : "crelu_forward, save mask",
                     out, r->y, r->n);
-            cr_assert_eq(f32 ? crelu_backward_f32(ctx, (const float *)r->dy, (float *)out, r->n)
-                             : crelu_backward_f64(ctx, (const double *)r->dy, (double *)out, r->n),
-                         CRELU_OK);
+            cr_assert_eq(api_backward(ctx, r, out), CRELU_OK);
             compare(&t, r, save == CRELU_SAVE_X ? "crelu_backward, save x" : "crelu_backward, save mask",
                     out, r->dx, r->n);
             crelu_destroy(ctx);
         }
         /* The stateless calls are the default operation: ReLU, PyTorch rule. */
         if (r->rule == CRELU_GRAD_PYTORCH && r->slope == 0.0 && r->cap == INFINITY) {
-            const int f32 = r->size == sizeof(float);
-            cr_assert_eq(f32 ? crelu_relu_f32((const float *)r->x, (float *)out, r->n)
-                             : crelu_relu_f64((const double *)r->x, (double *)out, r->n),
-                         CRELU_OK);
+            cr_assert_eq(api_relu(r, out), CRELU_OK);
             compare(&t, r, "crelu_relu", out, r->y, r->n);
-            cr_assert_eq(f32 ? crelu_relu_backward_f32((const float *)r->x, (const float *)r->dy,
-                                                       (float *)out, r->n)
-                             : crelu_relu_backward_f64((const double *)r->x,
-                                                       (const double *)r->dy, (double *)out, r->n),
-                         CRELU_OK);
+            cr_assert_eq(api_relu_backward(r, out), CRELU_OK);
             compare(&t, r, "crelu_relu_backward", out, r->dx, r->n);
         }
         free(out);

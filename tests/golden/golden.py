@@ -17,10 +17,16 @@ every kernel table it has.
 again against PyTorch, NumPy and the library. The inputs come from a fixed
 seed, so `generate` rewrites the same bytes.
 
+bfloat16 and float16 records are judged as the differential suite judges
+them (tests/differential/half_references.py): PyTorch on bfloat16 tensors
+where it has the op, the seed's class on NumPy float16 for plain ReLU, and the
+float32 references on the widened input, narrowed once, for the rest.
+
 vectors.bin, every integer little-endian:
   "CRGOLD01", u32 record count, then per record:
-  u32 element size (4 or 8), u32 rule (0 pytorch, 1 cs231n), u32 n,
-  u32 reserved (0), f64 slope, f64 cap (inf = no cap), char name[32],
+  u32 element size (2, 4 or 8), u32 rule (0 pytorch, 1 cs231n), u32 n,
+  u32 format (0 IEEE binary32/64 by size, 1 bfloat16, 2 binary16),
+  f64 slope, f64 cap (inf = no cap), char name[32],
   x[n], dy[n], y[n], dx[n] (element bit patterns), mask[(n + 7) / 8]
   (bit i in byte i / 8 at bit i % 8: where backward passes dy through).
 """
@@ -34,6 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
+# PyTorch picks its kernels at import: the AVX2 body on every x86 host, as
+# in the differential suite (its conftest.py says why).
+os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+
 HERE = Path(__file__).resolve().parent
 FILE = HERE / "vectors.bin"
 MAGIC = b"CRGOLD01"
@@ -41,7 +51,11 @@ HEADER = struct.Struct("<IIIIdd32s")
 # One thread, and a multiple of 16 elements: PyTorch's vector body judges
 # every element (SPEC section 2: its scalar tail disagrees in two corners).
 N = 400
-UINT = {np.float32: np.dtype("<u4"), np.float64: np.dtype("<u8")}
+# 16-bit records: a multiple of 32, so that PyTorch's bfloat16 body (two
+# vectors of 16) judges every element.
+N16 = 448
+UINT = {np.float32: np.dtype("<u4"), np.float64: np.dtype("<u8"), np.uint16: np.dtype("<u2")}
+HALF_FORMATS = {"bf16": 1, "f16": 2}
 LE = {np.float32: np.dtype("<f4"), np.float64: np.dtype("<f8")}
 VARIANTS = [  # name, slope, cap
     ("relu", 0.0, math.inf),
@@ -141,8 +155,61 @@ def library():
     return crelu_ctypes, crelu_ctypes.load()
 
 
+def half_inputs(half, name, which):
+    """N16 bit patterns: signed zeros, infinities, subnormals, NaNs (quiet,
+    signalling, with payloads), the patterns around the cap and slope, then
+    random patterns, shuffled, from a seed fixed by the names."""
+    sys.path.insert(0, str(HERE.parent / "differential"))
+    from half_references import narrow
+
+    seed = int.from_bytes(hashlib.sha256(f"{half} {name} {which}".encode()).digest()[:8], "little")
+    rng = np.random.default_rng(seed)
+    slope, cap = next((s, c) for n, s, c in VARIANTS if n == name)
+    if half == "bf16":
+        magnitudes = [0x0000, 0x3F80, 0x7F80, 0x0001, 0x007F, 0x0080, 0x7F7F, 0x3F00, 0x4000]
+        nans = [0x7FC0, 0xFFC0, 0x7FFF, 0xFFFF, 0x7F81, 0x7FA0, 0xFF81]
+    else:
+        magnitudes = [0x0000, 0x3C00, 0x7C00, 0x0001, 0x03FF, 0x0400, 0x7BFF, 0x3800, 0x4000]
+        nans = [0x7E00, 0xFE00, 0x7FFF, 0xFFFF, 0x7C01, 0x7D00, 0xFC01]
+    near = [cap] if math.isfinite(cap) else []
+    if slope != 0.0:
+        near += [abs(slope), 1 / abs(slope)]
+    for value in near:
+        rounded = int(narrow(np.array([value], np.float32), half)[0])
+        magnitudes += [rounded - 1, rounded, rounded + 1]
+    magnitudes = [m for m in magnitudes if (m & 0x7FFF) == m]
+    specials = np.array(sorted(set(magnitudes + [m | 0x8000 for m in magnitudes] + nans)),
+                        np.uint16)
+    bits = rng.integers(0, 0xFFFF, size=N16 - 2 * specials.size, dtype=np.uint16, endpoint=True)
+    out = np.concatenate([specials, bits, rng.choice(specials, size=specials.size)])
+    return out[rng.permutation(N16)]
+
+
+class HalfVariant:
+    """What half_references.references() needs of a variant."""
+
+    def __init__(self, slope, cap):
+        import torch
+        import torch.nn.functional as F
+
+        self.slope, self.cap = slope, cap
+        if slope != 0.0:
+            self.torch_forward = lambda t: F.leaky_relu(t, slope)
+        elif math.isfinite(cap):
+            self.torch_forward = lambda t: F.hardtanh(t, 0.0, cap)
+        else:
+            self.torch_forward = torch.relu
+
+
+def half_passes(rule, slope, cap, x, half):
+    sys.path.insert(0, str(HERE.parent / "differential"))
+    from half_references import widen
+
+    return passes(rule, slope, cap, widen(x, half))
+
+
 def same(what, got, want):
-    u = UINT[want.dtype.type]
+    u = UINT[want.dtype.type] if want.dtype != np.uint16 else np.dtype(np.uint16)
     bad = np.flatnonzero(got.view(u) != want.view(u))
     if bad.size:
         i = bad[0]
@@ -174,14 +241,39 @@ def judged_records():
                 else:
                     same(what + " backward vs numpy", dx, numpy_reference(slope, cap, x, dy))
                 mask = np.packbits(passes(rule, slope, cap, x), bitorder="little")
-                yield (what, np.dtype(dtype).itemsize, rule_code, slope, cap), (x, dy, y, dx, mask)
+                yield (what, np.dtype(dtype).itemsize, 0, rule_code, slope, cap), (x, dy, y, dx, mask)
+    sys.path.insert(0, str(HERE.parent / "differential"))
+    import torch
+    from half_references import references
+
+    torch.set_num_threads(1)
+    for half, format_code in HALF_FORMATS.items():
+        for name, slope, cap in VARIANTS:
+            x = half_inputs(half, name, "x")
+            dy = half_inputs(half, name, "dy")
+            refs = references(HalfVariant(slope, cap), half, x, dy)
+            for rule, rule_code in RULES.items():
+                what = f"{half} {name} {rule}"
+                results = []
+                for save in (crelu_ctypes.CRELU_SAVE_X, crelu_ctypes.CRELU_SAVE_MASK):
+                    with lib.context(save=save, rule=rule_code, slope=slope, cap=cap) as ctx:
+                        results.append((ctx.forward(x, half=half), ctx.backward(dy, half=half)))
+                (y, dx), (y_mask, dx_mask) = results
+                want_y, judge_y = refs["y"]
+                want_dx, judge_dx = refs["dx", rule]
+                same(f"{what} forward vs {judge_y}", y, want_y)
+                same(what + " forward, save mask", y_mask, y)
+                same(what + " backward, save mask vs save x", dx_mask, dx)
+                same(f"{what} backward vs {judge_dx}", dx, want_dx)
+                mask = np.packbits(half_passes(rule, slope, cap, x, half), bitorder="little")
+                yield (what, 2, format_code, rule_code, slope, cap), (x, dy, y, dx, mask)
 
 
 def encode(fields, arrays):
-    what, size, rule, slope, cap = fields
+    what, size, format_code, rule, slope, cap = fields
     x, dy, y, dx, mask = arrays
     t = x.dtype.type
-    out = HEADER.pack(size, rule, x.size, 0, slope, cap, what.encode())
+    out = HEADER.pack(size, rule, x.size, format_code, slope, cap, what.encode())
     for a in (x, dy, y, dx):
         out += a.view(UINT[t]).astype(UINT[t]).tobytes()
     return out + mask.tobytes()
