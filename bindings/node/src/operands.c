@@ -356,47 +356,21 @@ bool crelu_node__operands_from_args(napi_env env, napi_value input, napi_value o
     return true;
 }
 
-crelu_node_typed crelu_node__operands_typed(napi_env env, const char *where,
-                                            napi_typedarray_type type, napi_value input,
-                                            napi_value out,
-                                            crelu_node_operands *operands,
-                                            const void **input_data, void **result_data) {
-    /* napi_get_buffer_info takes any typed array and, unlike
-     * napi_get_typedarray_info, does not test the value against each of
-     * the eleven typed array kinds in turn: that test is the slow part. A
-     * failed call throws nothing. */
-    size_t element = element_size(type);
-    void *input_pointer;
-    size_t input_bytes, out_bytes;
-    if (napi_get_buffer_info(env, input, &input_pointer, &input_bytes) != napi_ok) {
-        return CRELU_NODE_TYPED_DECLINED;
-    }
-    operands->type = type;
-    operands->length = input_bytes / element;
-    if (operands->length == 0) {
-        /* Detached, out of bounds or really empty: the checked path tells
-         * them apart. */
-        return CRELU_NODE_TYPED_DECLINED;
-    }
-    operands->input = input;
-    if (napi_get_buffer_info(env, out, result_data, &out_bytes) == napi_ok) {
-        if (out_bytes != input_bytes) {
-            return CRELU_NODE_TYPED_DECLINED;
-        }
-        operands->result = out;
-        *input_data = input_pointer;
-        return CRELU_NODE_TYPED_READY;
-    }
+crelu_node_typed crelu_node__operands_allocate(napi_env env, const char *where, napi_value out,
+                                               crelu_node_operands *operands,
+                                               const void **input_data, void **result_data) {
     napi_valuetype out_kind;
     if (napi_typeof(env, out, &out_kind) != napi_ok || out_kind != napi_undefined) {
         return CRELU_NODE_TYPED_DECLINED;
     }
-    if (!new_typedarray(env, where, type, operands->length, &operands->result, result_data)) {
+    if (!new_typedarray(env, where, operands->type, operands->length, &operands->result,
+                        result_data)) {
         return CRELU_NODE_TYPED_FAILED;
     }
     /* Allocating may collect garbage: fetch x's pointer after it rather
      * than reason about which typed arrays V8 may move. */
-    CRELU_NAPI_CALL(env, napi_get_buffer_info(env, input, &input_pointer, NULL),
+    void *input_pointer;
+    CRELU_NAPI_CALL(env, napi_get_buffer_info(env, operands->input, &input_pointer, NULL),
                     CRELU_NODE_TYPED_FAILED);
     *input_data = input_pointer;
     return CRELU_NODE_TYPED_READY;
