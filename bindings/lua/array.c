@@ -42,14 +42,17 @@ crelu_lua__array *crelu_lua__push_array(lua_State *L, size_t length, crelu_lua__
     if ((uintmax_t)LUA_MAXINTEGER < limit) {
         limit = (size_t)LUA_MAXINTEGER;
     }
-    if (length > (limit - sizeof(crelu_lua__array)) / element) {
+    size_t header = sizeof(crelu_lua__array) + CRELU_LUA__ARRAY_ALIGN - 1;
+    if (length > (limit - header) / element) {
         luaL_error(L, "%s: %I elements of %s do not fit in memory", who, (lua_Integer)length,
                    crelu_lua__dtype_name(dtype));
     }
-    crelu_lua__array *array =
-        lua_newuserdatauv(L, sizeof(crelu_lua__array) + length * element, 0);
+    crelu_lua__array *array = lua_newuserdatauv(L, header + length * element, 0);
     array->length = length;
     array->dtype = dtype;
+    uintptr_t start = (uintptr_t)(array + 1);
+    array->data = (unsigned char *)(array + 1) +
+                  ((CRELU_LUA__ARRAY_ALIGN - start % CRELU_LUA__ARRAY_ALIGN) % CRELU_LUA__ARRAY_ALIGN);
     memset(array->data, 0, length * element);
     lua_pushvalue(L, CRELU_LUA__ARRAY_MT);
     lua_setmetatable(L, -2);
