@@ -81,6 +81,7 @@ def _run(function, head, src, out):
     data, finish = _operands.target(src, out)
     _buffers.call(function[src.code], head, src.data, data, src.count, src.itemsize)
     if out is not None:
+        _operands.release(src)
         return out  # itself, not the view C wrote through
     return data if finish is None else finish(data)
 
