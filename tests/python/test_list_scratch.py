@@ -63,12 +63,12 @@ def test_threads_converting_lists_at_once_each_get_their_own_result():
 
     def work(i):
         r = crelu.ReLU()
-        for _ in range(15):  # from the second on, with the buffer the thread kept
+        for _ in range(8):  # from the second on, with the buffer the thread kept
             if _bits(r.forward(lists[i])) != wants[i]:
                 failures.append(i)
 
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads between almost every line
+    sys.setswitchinterval(1e-4)  # switch threads several times within each call
     try:
         threads = [threading.Thread(target=work, args=(i,)) for i in range(len(lists))]
         for thread in threads:
