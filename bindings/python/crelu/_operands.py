@@ -39,7 +39,9 @@ import itertools
 import math
 import numbers
 import os
+import struct
 import sys
+import threading
 
 try:
     import numpy as _np
@@ -101,12 +103,13 @@ class Operand:
     """An input ready for C: `data` exports a C-contiguous buffer of `count`
     elements of type `code` ('f', 'd', 'e' or 'b'), held as `storage` (see
     _DTYPE_NAME); `shape` and `kind` say what to give back. `floats`, for a
-    list of Python floats only, is that list flattened: results equal to an
-    input bit for bit reuse its object."""
+    list of Python floats only (with NumPy), is that list flattened: results
+    equal to an input bit for bit reuse its object. `scratch` is then the
+    thread's scratch buffer that `data` starts (see _take_scratch)."""
 
-    __slots__ = ("data", "code", "shape", "count", "kind", "floats", "storage")
+    __slots__ = ("data", "code", "shape", "count", "kind", "floats", "storage", "scratch")
 
-    def __init__(self, data, code, shape, count, kind, floats=None, storage=None):
+    def __init__(self, data, code, shape, count, kind, floats=None, storage=None, scratch=None):
         self.data = data
         self.code = code
         self.shape = shape
@@ -114,6 +117,7 @@ class Operand:
         self.kind = kind
         self.floats = floats
         self.storage = code if storage is None else storage
+        self.scratch = scratch
 
     @property
     def dtype_name(self):
@@ -337,10 +341,13 @@ def _list_source(value, name):
     if len(shape) > 1:  # a flat list's elements all exist; rows may be shared
         _refuse_impossible(shape, name)
     flat, floats = _bulk_flat(value, shape) if type(value) is list else (None, None)
+    if floats is not None:  # flat is a scratch buffer: the input, then the result
+        count = len(floats)
+        return Operand(flat[:count], "d", tuple(shape), count, LIST, floats, scratch=flat)
     if flat is None:
         flat = array.array("d")
         _flatten(value, shape, 0, (), name, flat)
-    return Operand(flat, "d", tuple(shape), len(flat), LIST, floats)
+    return Operand(flat, "d", tuple(shape), len(flat), LIST)
 
 
 def _refuse_impossible(shape, name):
@@ -365,30 +372,87 @@ _BULK_LEAVES = frozenset((float, int))
 
 
 def _bulk_flat(value, shape):
-    """(float64 values, the leaves if all are exact floats else None) of a
-    regular nesting of plain lists of floats and ints, converted by the
-    standard library in C (set, map, chain, array); (None, None) for anything
-    else (an empty row, a ragged row, a list subclass, another leaf type, an
-    int too big for a double): _flatten then walks it element by element and
-    raises its precise error, or converts it."""
+    """(float64 values, the leaves if all are exact floats and NumPy is
+    there, else None) of a regular nesting of plain lists of floats and ints,
+    converted by the standard library in C (set, map, chain, struct, array);
+    the values are then in a scratch buffer (_floats_into_scratch), else in
+    an array.array. (None, None) for anything else (an empty row, a ragged
+    row, a list subclass, another leaf type, an int too big for a double):
+    _flatten then walks it element by element and raises its precise error,
+    or converts it."""
     rows = [value]
     for size in shape[1:]:
         rows = list(itertools.chain.from_iterable(rows))  # the next depth's rows
         if size == 0 or set(map(type, rows)) != _LIST_ONLY or set(map(len, rows)) != {size}:
             return None, None
     leaves = value if len(shape) == 1 else list(itertools.chain.from_iterable(rows))
-    types = set(map(type, leaves))
-    if not _BULK_LEAVES.issuperset(types):
+    if _np is not None:
+        scratch = _floats_into_scratch(leaves)
+        if scratch is not None:
+            return scratch, leaves
+    if not _BULK_LEAVES.issuperset(set(map(type, leaves))):
         return None, None
     try:
-        flat = array.array("d", leaves)
+        return array.array("d", leaves), None
     except OverflowError:
         return None, None
-    return flat, (leaves if types == _FLOAT_ONLY else None)
+
+
+def _floats_into_scratch(leaves):
+    """This thread's scratch buffer (see _take_scratch), with `leaves` as
+    float64 in its first len(leaves) elements, if all are exact floats; else
+    None, with nothing else done. A chunk at a time: its type check and its
+    conversion read the same objects while they are in cache, and a float's
+    conversion (struct, in C) runs no Python code."""
+    count = len(leaves)
+    if not count:
+        return None
+    scratch = _take_scratch(count)
+    for start in range(0, count, _CHUNK):
+        chunk = leaves[start:start + _CHUNK]
+        if set(map(type, chunk)) != _FLOAT_ONLY:
+            _give_back(scratch)
+            return None
+        packer = _PACK_CHUNK if len(chunk) == _CHUNK else struct.Struct(f"{len(chunk)}d")
+        packer.pack_into(scratch, start * 8, *chunk)
+    return scratch
 
 
 _FLOAT_ONLY = {float}
 _LIST_ONLY = {list}
+
+# Elements per chunk of a list's conversion and of its result: the chunk's
+# float objects (24 bytes each) and temporaries stay in the L2 cache.
+_CHUNK = 1 << 13
+_PACK_CHUNK = struct.Struct(f"{_CHUNK}d")
+
+# Per thread, one float64 buffer for a list of floats: its float64 copy, and
+# beside it the result C writes. Fresh memory costs a page fault per 4 KiB
+# (about 24 us each on the 2-core guest this was tuned on: some 100 ms for
+# the 16 MB of a 10^6-element list, twice the list's own conversions), so a
+# buffer is kept and reused. It is taken out of its slot while in use: a call
+# on another thread, or one re-entered on this thread (a finalizer or signal
+# handler), takes its own; an error in between only drops it. A thread keeps
+# at most _SCRATCH_MAX elements (16 MiB); bigger lists get a buffer of their
+# own, per call.
+_SCRATCH_MAX = 1 << 21
+_scratch = threading.local()
+
+
+def _take_scratch(count):
+    """A float64 buffer of at least 2 * count elements, this thread's if it
+    is free and big enough (it is then no longer this thread's)."""
+    held = _scratch.__dict__.pop("buffer", None)
+    if held is None or held.size < 2 * count:
+        held = _np.empty(2 * count)
+    return held
+
+
+def _give_back(buffer):
+    """Makes `buffer` (from _take_scratch, no longer used) this thread's
+    scratch again, unless it is bigger than _SCRATCH_MAX."""
+    if buffer.size <= _SCRATCH_MAX:
+        _scratch.buffer = buffer
 
 
 def _flatten(node, shape, depth, path, name, flat, outer=()):
@@ -466,6 +530,13 @@ def target(src, out):
     return _checked_out(src, out), None
 
 
+def release(src):
+    """Gives back the scratch buffer of `src`, whose C call is over, if it
+    has one and no finisher will (a list's result written into an `out`)."""
+    if src.scratch is not None:
+        _give_back(src.scratch)
+
+
 def _new_target(src):
     kind, storage = src.kind, src.storage
     if kind == NDARRAY:
@@ -474,10 +545,9 @@ def _new_target(src):
         return array.array(storage, _ZERO_ITEM[storage]) * src.count, None
     if kind == BUFFER:
         return _new_memoryview(storage, src.shape, src.count), None
-    if src.floats is not None and _np is not None:
-        # C writes over the converted input (exactly the same buffer, which
-        # libcrelu allows): one million-element array fewer to fault in.
-        return src.data, functools.partial(_reusing, shape=src.shape, floats=src.floats)
+    if src.scratch is not None:  # the result goes beside the input
+        result = src.scratch[src.count:2 * src.count]
+        return result, functools.partial(_reusing, shape=src.shape, src=src)
     return array.array("d", [0.0]) * src.count, functools.partial(_nested, shape=src.shape)
 
 
@@ -504,33 +574,40 @@ def _nested(result, shape):
 
 
 _ZERO = 0.0
-_CHUNK = 1 << 16  # elements: a few hundred KiB of temporaries, reused
 
 
-def _reusing(result, shape, floats):
-    """_nested(result, shape), with the input's own float object wherever
-    the result has its bits, and one shared 0.0 for every other +0.0.
+def _reusing(result, shape, src):
+    """_nested(result, shape) for the list of floats `src`, with the input's
+    own float object wherever the result has its bits, and one shared 0.0
+    for every other +0.0; then gives src's scratch buffer back.
 
     ReLU keeps half its inputs as they are: reusing their objects avoids
     making a million new floats for a million-element list, which costs
     several times the C call and both conversions (the list comprehension
-    it replaces reuses them too). C wrote over the converted input, so the
-    input's bits are converted again, a chunk at a time (reused memory:
-    fresh memory costs more than the conversion); NumPy finds the changed
-    elements and picks the objects."""
-    computed = _np.frombuffer(result, _np.int64)  # bits, compared exactly
+    it replaces reuses them too). A chunk at a time, NumPy finds the changed
+    elements (the input's float64 copy is still there, beside the result)
+    and picks the objects."""
+    floats = src.floats
+    computed = result.view(_np.int64)  # bits, compared exactly
+    inputs = src.data.view(_np.int64)
     values = []
+    given = iter(floats)  # read through, a chunk at a time, without a copy
     for start in range(0, len(floats), _CHUNK):
-        given = floats[start:start + _CHUNK]
-        bits = computed[start:start + _CHUNK]
-        changed = bits != _np.frombuffer(array.array("d", given), _np.int64)
+        stop = start + _CHUNK
+        bits = computed[start:stop]
+        changed = _np.flatnonzero(bits != inputs[start:stop])
+        if not changed.size:
+            values += itertools.islice(given, len(bits))
+            continue
         # The same objects, not copies (fromiter, unlike np.array, does not
         # look into each one for a nested sequence).
-        objects = _np.fromiter(given, object, len(given))
+        objects = _np.fromiter(itertools.islice(given, len(bits)), object, len(bits))
         objects[changed] = _ZERO
-        made = _np.flatnonzero(changed & (bits != 0))  # +0.0 only: -0.0 has its sign bit
-        objects[made] = bits[made].view(_np.float64)  # new floats, only these
+        made = changed[bits[changed] != 0]  # +0.0 only: -0.0 has its sign bit
+        if made.size:
+            objects[made] = bits[made].view(_np.float64)  # new floats, only these
         values += objects.tolist()
+    _give_back(src.scratch)
     return _nest(values, shape)
 
 

@@ -81,6 +81,7 @@ def _run(function, head, src, out):
     data, finish = _operands.target(src, out)
     _buffers.call(function[src.code], head, src.data, data, src.count, src.itemsize)
     if out is not None:
+        _operands.release(src)
         return out  # itself, not the view C wrote through
     return data if finish is None else finish(data)
 
@@ -241,8 +242,9 @@ class ReLU:
         context = self._context
         if context is None:
             context = self._open_context()  # raises
-        # dtype= calls have a small path of their own: float32's pays one test.
-        result = (_small.call(_FORWARD_HELD, context.slot, x, out, None, context) if dtype is None
+        # Float ndarrays took the small path already, in the wrapper around
+        # this method (crelu._small.context_method); dtype= calls take theirs here.
+        result = (None if dtype is None
                   else _small.call_bits(_FORWARD_BITS, dtype, context.slot, x, out, None, context))
         if result is None:
             result = self._locked(_FORWARD, context, x, out, "x", dtype)
@@ -281,7 +283,7 @@ class ReLU:
         context = self._context
         if context is None:
             context = self._open_context()  # raises
-        result = (_small.call(_BACKWARD_HELD, context.slot, d, out, context.shape) if dtype is None
+        result = (None if dtype is None  # see forward
                   else _small.call_bits(_BACKWARD_BITS, dtype, context.slot, d, out, context.shape))
         if result is None:
             result = self._locked(_BACKWARD, context, d, out, "d", dtype)
@@ -369,6 +371,15 @@ class ReLU:
         return f"ReLU(save={save!r}, grad={grad!r}, negative_slope={slope!r}, max_value={cap!r}){state}"
 
 
+# The small path written into the methods themselves (crelu._small).
+ReLU.forward = ReLU.__call__ = _small.context_method(  # type: ignore[method-assign]
+    ReLU.forward, _FORWARD_HELD, records=True,
+    redo=lambda self, context, x, out: self._locked(_FORWARD, context, x, out, "x", None))
+ReLU.backward = _small.context_method(  # type: ignore[method-assign]
+    ReLU.backward, _BACKWARD_HELD, records=False,
+    redo=lambda self, context, d, out: self._locked(_BACKWARD, context, d, out, "d", None))
+
+
 def _check_shape(shape, src, context):
     """Raises for a gradient `src` of `shape` that has the last forward's
     dtype and element count but another shape. The mismatches C sees are
@@ -413,8 +424,11 @@ def relu(x: Any, out: Any = None, *, dtype: Optional[str] = None) -> Any:
     in uint16/int16: ``crelu.relu(t.view(torch.int16).numpy(), dtype="bf16")``);
     `out` may be x (in place).
     """
-    result = (_small.call(_STATELESS_HELD, None, x, out) if dtype is None
+    result = (None if dtype is None  # float ndarrays: crelu._small.stateless, around this
               else _small.call_bits(_STATELESS_BITS, dtype, None, x, out))
     if result is None:
         result = _run(_STATELESS, (), _operands.source(x, "x", dtype), out)
     return result
+
+
+relu = _small.stateless(relu, _STATELESS_HELD)  # type: ignore[assignment]
