@@ -24,6 +24,8 @@ static int avx512_supported(void) {
 #define V_LOADU(p) _mm512_loadu_ps(p)
 #define V_STOREU(p, v) _mm512_storeu_ps(p, v)
 #define V_STREAM(p, v) _mm512_stream_ps(p, v)
+#define V_LOAD_FIRST(p, count) _mm512_maskz_loadu_ps((__mmask16)((1u << (count)) - 1u), p)
+#define V_STORE_FIRST(p, v, count) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (count)) - 1u), v)
 #define V_SET1(s) _mm512_set1_ps(s)
 #define V_MUL(a, b) _mm512_mul_ps(a, b)
 #define V_MAX(a, b) _mm512_max_ps(a, b)
@@ -51,6 +53,8 @@ static int avx512_supported(void) {
 #define V_LOADU(p) _mm512_loadu_pd(p)
 #define V_STOREU(p, v) _mm512_storeu_pd(p, v)
 #define V_STREAM(p, v) _mm512_stream_pd(p, v)
+#define V_LOAD_FIRST(p, count) _mm512_maskz_loadu_pd((__mmask8)((1u << (count)) - 1u), p)
+#define V_STORE_FIRST(p, v, count) _mm512_mask_storeu_pd(p, (__mmask8)((1u << (count)) - 1u), v)
 #define V_SET1(s) _mm512_set1_pd(s)
 #define V_MUL(a, b) _mm512_mul_pd(a, b)
 #define V_MAX(a, b) _mm512_max_pd(a, b)
@@ -82,6 +86,10 @@ static int avx512_supported(void) {
 #define V_LOADU(p) _mm512_loadu_si512((const void *)(p))
 #define V_STOREU(p, v) _mm512_storeu_si512((void *)(p), v)
 #define V_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
+#define V_LOAD_FIRST(p, count)                                                              \
+    _mm512_maskz_loadu_epi16((__mmask32)((1u << (count)) - 1u), (const void *)(p))
+#define V_STORE_FIRST(p, v, count)                                                          \
+    _mm512_mask_storeu_epi16((void *)(p), (__mmask32)((1u << (count)) - 1u), v)
 #define M_TO_BITS(m) ((unsigned)(m))
 #define M_FROM_BITS(bits) ((__mmask32)(bits))
 #define FENCE() _mm_sfence()

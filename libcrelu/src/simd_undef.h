@@ -25,6 +25,8 @@
 #undef M_TO_BITS
 #undef M_FROM_BITS
 #undef FENCE
+#undef V_LOAD_FIRST
+#undef V_STORE_FIRST
 /* simd_half_ops.h's */
 #undef F32
 #undef HALF_WIDEN
