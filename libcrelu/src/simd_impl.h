@@ -25,9 +25,9 @@
  *   masked moves, which touch no memory past them):
  *   V_LOAD_FIRST(p, count)       the first count < LANES elements, zeros after
  *   V_STORE_FIRST(p, v, count)   stores the first count < LANES lanes
- *   Forward and backward from x then align their output even when not
- *   streaming, and take the elements before and after their loop as one
- *   partial vector each instead of one by one.
+ *   Forward and backward from x then align their first input even when
+ *   not streaming (simd_head says why), and take the elements before and
+ *   after their loop as one partial vector each instead of one by one.
  *
  * Every result is bit-identical to the reference kernels: each lane does the
  * reference's comparisons and arithmetic, and the elements before and after
