@@ -16,6 +16,14 @@ static int avx512_supported(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 }
 
+/* Streaming loops load and store one vector (one cache line) at a time.
+ * Measured on an AMD EPYC guest at 2^24 elements, each call paired with
+ * the loop that loads four vectors first and the ratio's median taken over
+ * 31 pairs: float32 forward took 5-15% less time, bfloat16 and float16
+ * within the noise (+-5%). The AVX2 table on the same CPU lost 10-20% in
+ * the 16-bit rows this way, so it keeps the unrolled loads. */
+#define SIMD_STREAM_ONE_BY_ONE 1
+
 #define T float
 #define SFX(name) avx512_##name##_f32
 #define V __m512

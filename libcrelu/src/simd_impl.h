@@ -49,8 +49,14 @@
  * 4,096-element float32 call in L1 took 1.3x an unrolled copy, and 3-5x
  * when the output sat 1-4 lines after the input modulo 4 KiB (each load
  * then waits behind stores it cannot yet tell apart from); loading first,
- * 1.0-1.5x. */
+ * 1.0-1.5x. A table may define SIMD_STREAM_ONE_BY_ONE to 1 to have its
+ * streaming loops (data beyond the last-level cache) load and store one
+ * vector at a time instead: kernels_avx512.c says why. */
 #define SIMD_UNROLL 4
+#ifndef SIMD_STREAM_ONE_BY_ONE
+#define SIMD_STREAM_ONE_BY_ONE 0
+#endif
+#define SIMD_UNROLL_FOR(stream) ((stream) && SIMD_STREAM_ONE_BY_ONE ? 1u : SIMD_UNROLL)
 
 #ifdef V_LOAD_FIRST
 #define SIMD_PARTIAL 1
@@ -100,13 +106,14 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_loop)(crelu__variant variant, 
                                                        int save, const SFX(simd_params) * p,
                                                        const T *x, T *y, T *saved,
                                                        size_t begin, size_t end) {
+    const unsigned unroll = SIMD_UNROLL_FOR(stream);
     size_t i = begin;
-    for (; end - i >= SIMD_UNROLL * LANES; i += SIMD_UNROLL * LANES) {
+    for (; end - i >= unroll * LANES; i += unroll * LANES) {
         V xv[SIMD_UNROLL];
-        for (unsigned u = 0; u < SIMD_UNROLL; u++) {
+        for (unsigned u = 0; u < unroll; u++) {
             xv[u] = V_LOADU(x + i + u * LANES);
         }
-        for (unsigned u = 0; u < SIMD_UNROLL; u++) {
+        for (unsigned u = 0; u < unroll; u++) {
             if (save != SIMD_SAVE_NONE) {
                 SFX(simd_store)(save == SIMD_SAVE_STREAM, saved + i + u * LANES, xv[u]);
             }
@@ -258,17 +265,23 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     crelu__variant variant, int pytorch, int stream, const SFX(simd_params) * p, const T *x,
     T *y, unsigned char *mask, size_t begin, size_t blocks) {
     const unsigned shift = (unsigned)(begin % 8);
+    /* Vectors loaded before any is stored: the whole block, or one when
+     * streaming one by one (see SIMD_UNROLL). */
+    const unsigned group = stream && SIMD_STREAM_ONE_BY_ONE ? 1u : SIMD_BLOCK / LANES;
     for (size_t b = 0; b < blocks; b++) {
         const size_t e = begin + b * SIMD_BLOCK;
         uint64_t bits = 0;
-        V xv[SIMD_BLOCK / LANES];
-        for (unsigned v = 0; v < SIMD_BLOCK / LANES; v++) {
-            xv[v] = V_LOADU(x + e + v * LANES);
-        }
-        for (unsigned v = 0; v < SIMD_BLOCK / LANES; v++) {
-            bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv[v]))
-                    << (v * LANES);
-            SFX(simd_store)(stream, y + e + v * LANES, SFX(simd_forward_one)(variant, p, xv[v]));
+        for (unsigned g = 0; g < SIMD_BLOCK / LANES; g += group) {
+            V xv[SIMD_BLOCK / LANES];
+            for (unsigned v = g; v < g + group; v++) {
+                xv[v] = V_LOADU(x + e + v * LANES);
+            }
+            for (unsigned v = g; v < g + group; v++) {
+                bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv[v]))
+                        << (v * LANES);
+                SFX(simd_store)(stream, y + e + v * LANES,
+                                SFX(simd_forward_one)(variant, p, xv[v]));
+            }
         }
         SFX(simd_put_bits)(mask, e, shift, bits);
     }
@@ -345,14 +358,15 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_loop)(crelu__variant varian
                                                           const T *x, const T *dy, T *dx,
                                                           size_t begin, size_t end) {
     const int selects = pytorch && variant != CRELU__LEAKY;
+    const unsigned unroll = SIMD_UNROLL_FOR(stream);
     size_t i = begin;
-    for (; end - i >= SIMD_UNROLL * LANES; i += SIMD_UNROLL * LANES) {
+    for (; end - i >= unroll * LANES; i += unroll * LANES) {
         V xv[SIMD_UNROLL], dyv[SIMD_UNROLL];
-        for (unsigned u = 0; u < SIMD_UNROLL; u++) {
+        for (unsigned u = 0; u < unroll; u++) {
             xv[u] = V_LOADU(x + i + u * LANES);
             dyv[u] = V_LOADU(dy + i + u * LANES);
         }
-        for (unsigned u = 0; u < SIMD_UNROLL; u++) {
+        for (unsigned u = 0; u < unroll; u++) {
             const M passes = SFX(simd_passes)(variant, pytorch, p, xv[u]);
             SFX(simd_store)(stream, dx + i + u * LANES,
                             SFX(simd_backward_one)(selects, p, passes, dyv[u]));
@@ -414,17 +428,20 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
     T *dx, size_t begin, size_t blocks) {
     const unsigned shift = (unsigned)(begin % 8);
     const uint64_t lane_bits = ((uint64_t)1 << LANES) - 1u;
+    const unsigned group = stream && SIMD_STREAM_ONE_BY_ONE ? 1u : SIMD_BLOCK / LANES; /* as forward's */
     for (size_t b = 0; b < blocks; b++) {
         const size_t e = begin + b * SIMD_BLOCK;
         const uint64_t bits = SFX(simd_get_bits)(mask, e, shift);
-        V dyv[SIMD_BLOCK / LANES];
-        for (unsigned v = 0; v < SIMD_BLOCK / LANES; v++) {
-            dyv[v] = V_LOADU(dy + e + v * LANES);
-        }
-        for (unsigned v = 0; v < SIMD_BLOCK / LANES; v++) {
-            const M passes = M_FROM_BITS((unsigned)((bits >> (v * LANES)) & lane_bits));
-            SFX(simd_store)(stream, dx + e + v * LANES,
-                            SFX(simd_backward_one)(selects, p, passes, dyv[v]));
+        for (unsigned g = 0; g < SIMD_BLOCK / LANES; g += group) {
+            V dyv[SIMD_BLOCK / LANES];
+            for (unsigned v = g; v < g + group; v++) {
+                dyv[v] = V_LOADU(dy + e + v * LANES);
+            }
+            for (unsigned v = g; v < g + group; v++) {
+                const M passes = M_FROM_BITS((unsigned)((bits >> (v * LANES)) & lane_bits));
+                SFX(simd_store)(stream, dx + e + v * LANES,
+                                SFX(simd_backward_one)(selects, p, passes, dyv[v]));
+            }
         }
     }
 }
@@ -490,4 +507,5 @@ static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, c
 
 #undef SIMD_BLOCK
 #undef SIMD_UNROLL
+#undef SIMD_UNROLL_FOR
 #undef SIMD_PARTIAL
