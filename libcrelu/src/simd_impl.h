@@ -100,8 +100,26 @@ static CRELU__ALWAYS_INLINE void SFX(simd_store)(int stream, T *out, V v) {
 enum { SIMD_SAVE_NONE, SIMD_SAVE_PLAIN, SIMD_SAVE_STREAM };
 #endif
 
-/* With a save mode, x is also copied to `saved` in the same pass: save-x
- * mode then reads x once instead of twice. */
+/* `count` vectors from element i, all loaded before any is stored (count
+ * is a constant where this is inlined). With a save mode, x is also copied
+ * to `saved` in the same pass: save-x mode then reads x once, not twice. */
+static CRELU__ALWAYS_INLINE void SFX(simd_forward_vectors)(crelu__variant variant, int stream,
+                                                          int save, const SFX(simd_params) * p,
+                                                          const T *x, T *y, T *saved, size_t i,
+                                                          unsigned count) {
+    V xv[SIMD_UNROLL];
+    for (unsigned u = 0; u < count; u++) {
+        xv[u] = V_LOADU(x + i + u * LANES);
+    }
+    for (unsigned u = 0; u < count; u++) {
+        if (save != SIMD_SAVE_NONE) {
+            SFX(simd_store)(save == SIMD_SAVE_STREAM, saved + i + u * LANES, xv[u]);
+        }
+        SFX(simd_store)(stream, y + i + u * LANES, SFX(simd_forward_one)(variant, p, xv[u]));
+    }
+}
+
+/* Elements [begin, end), a whole number of vectors. */
 static CRELU__ALWAYS_INLINE void SFX(simd_forward_loop)(crelu__variant variant, int stream,
                                                        int save, const SFX(simd_params) * p,
                                                        const T *x, T *y, T *saved,
@@ -109,23 +127,10 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_loop)(crelu__variant variant, 
     const unsigned unroll = SIMD_UNROLL_FOR(stream);
     size_t i = begin;
     for (; end - i >= unroll * LANES; i += unroll * LANES) {
-        V xv[SIMD_UNROLL];
-        for (unsigned u = 0; u < unroll; u++) {
-            xv[u] = V_LOADU(x + i + u * LANES);
-        }
-        for (unsigned u = 0; u < unroll; u++) {
-            if (save != SIMD_SAVE_NONE) {
-                SFX(simd_store)(save == SIMD_SAVE_STREAM, saved + i + u * LANES, xv[u]);
-            }
-            SFX(simd_store)(stream, y + i + u * LANES, SFX(simd_forward_one)(variant, p, xv[u]));
-        }
+        SFX(simd_forward_vectors)(variant, stream, save, p, x, y, saved, i, unroll);
     }
-    for (; end - i >= LANES; i += LANES) {
-        const V xv = V_LOADU(x + i);
-        if (save != SIMD_SAVE_NONE) {
-            SFX(simd_store)(save == SIMD_SAVE_STREAM, saved + i, xv);
-        }
-        SFX(simd_store)(stream, y + i, SFX(simd_forward_one)(variant, p, xv));
+    for (; i < end; i += LANES) {
+        SFX(simd_forward_vectors)(variant, stream, save, p, x, y, saved, i, 1);
     }
 }
 
@@ -352,29 +357,37 @@ static void SFX(forward_mask)(const crelu__op *op, const void *x_arg, void *y_ar
     }
 }
 
+/* simd_forward_vectors' twin. */
+static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_vectors)(crelu__variant variant, int pytorch,
+                                                             int stream,
+                                                             const SFX(simd_params) * p,
+                                                             const T *x, const T *dy, T *dx,
+                                                             size_t i, unsigned count) {
+    const int selects = pytorch && variant != CRELU__LEAKY;
+    V xv[SIMD_UNROLL], dyv[SIMD_UNROLL];
+    for (unsigned u = 0; u < count; u++) {
+        xv[u] = V_LOADU(x + i + u * LANES);
+        dyv[u] = V_LOADU(dy + i + u * LANES);
+    }
+    for (unsigned u = 0; u < count; u++) {
+        const M passes = SFX(simd_passes)(variant, pytorch, p, xv[u]);
+        SFX(simd_store)(stream, dx + i + u * LANES,
+                        SFX(simd_backward_one)(selects, p, passes, dyv[u]));
+    }
+}
+
 static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_loop)(crelu__variant variant, int pytorch,
                                                           int stream,
                                                           const SFX(simd_params) * p,
                                                           const T *x, const T *dy, T *dx,
                                                           size_t begin, size_t end) {
-    const int selects = pytorch && variant != CRELU__LEAKY;
     const unsigned unroll = SIMD_UNROLL_FOR(stream);
     size_t i = begin;
     for (; end - i >= unroll * LANES; i += unroll * LANES) {
-        V xv[SIMD_UNROLL], dyv[SIMD_UNROLL];
-        for (unsigned u = 0; u < unroll; u++) {
-            xv[u] = V_LOADU(x + i + u * LANES);
-            dyv[u] = V_LOADU(dy + i + u * LANES);
-        }
-        for (unsigned u = 0; u < unroll; u++) {
-            const M passes = SFX(simd_passes)(variant, pytorch, p, xv[u]);
-            SFX(simd_store)(stream, dx + i + u * LANES,
-                            SFX(simd_backward_one)(selects, p, passes, dyv[u]));
-        }
+        SFX(simd_backward_x_vectors)(variant, pytorch, stream, p, x, dy, dx, i, unroll);
     }
-    for (; end - i >= LANES; i += LANES) {
-        const M passes = SFX(simd_passes)(variant, pytorch, p, V_LOADU(x + i));
-        SFX(simd_store)(stream, dx + i, SFX(simd_backward_one)(selects, p, passes, V_LOADU(dy + i)));
+    for (; i < end; i += LANES) {
+        SFX(simd_backward_x_vectors)(variant, pytorch, stream, p, x, dy, dx, i, 1);
     }
 }
 
