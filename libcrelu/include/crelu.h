@@ -44,7 +44,9 @@
  * and the context must not be the one the interrupted code is using. A call
  * that interrupts a call holding the thread pool runs on its own thread; no
  * call changes errno. crelu_create*(), crelu_destroy() and the setters are
- * not async-signal-safe.
+ * not async-signal-safe. Nor is a split call with CRELU_OPENMP=1 in a
+ * process that has libgomp loaded (see crelu_set_num_threads): it runs on
+ * libgomp, which is not.
  *
  * Buffers: any address aligned for its element type, as C requires of a
  * float or double pointer; no further alignment is needed (the kernels align
@@ -301,6 +303,13 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  with another thread's call runs on its own thread. Results never depend
  *  on the thread count.
  *  The pool survives fork(): a child process starts its own on first need.
+ *  With the environment variable CRELU_OPENMP=1, in a process that had
+ *  libgomp (GCC's OpenMP runtime) loaded when it made its first split call,
+ *  split calls run on libgomp's team instead, one contiguous part per
+ *  thread: its workers, which spin for milliseconds after each OpenMP call,
+ *  then take libcrelu's call at once instead of holding a core it needs.
+ *  Not inside an OpenMP region, and never in a child of fork(), where the
+ *  pool runs them; such calls are not async-signal-safe (see the top).
  *  @retval CRELU_OK                    success.
  *  @retval CRELU_ERR_INVALID_ARGUMENT  `ctx` is NULL or `num_threads` < 0.
  *  One thread at a time per context. */

@@ -235,6 +235,15 @@ int crelu__threads_from(const char *text, long cpus);
 void crelu__parallel_for(int threads, size_t n, size_t piece,
                          void (*fn)(void *arg, size_t begin, size_t end), void *arg);
 
+/* CRELU_OPENMP=1 (openmp.c): runs crelu__parallel_for's call on the team of
+ * the process's libgomp, in one contiguous run of pieces per thread, and
+ * returns 1; returns 0, having done nothing, when the variable is not "1",
+ * when no libgomp was loaded at the first split call, in a child of fork(),
+ * or inside an OpenMP region. `wanted` reads the variable's text. */
+int crelu__openmp_parallel_for(int threads, size_t n, size_t piece,
+                               void (*fn)(void *arg, size_t begin, size_t end), void *arg);
+int crelu__openmp_wanted(const char *text);
+
 /* Forward and backward over n elements with the active kernels: decides
  * streaming on the whole call, splits it across `threads` (0 = automatic).
  * Forward saves the mask, or a copy of x, where given (at most one).

@@ -18,7 +18,8 @@
  *
  * A persistent pool rather than OpenMP: no dependency on the application's
  * OpenMP runtime, and fork() is handled explicitly (libgomp's pool is not
- * usable in a child). */
+ * usable in a child). With CRELU_OPENMP=1 a process that has libgomp loaded
+ * runs split calls on its team instead (openmp.c). */
 #define _GNU_SOURCE /* syscall, SYS_futex, sched_yield */
 #include <errno.h>
 #include <linux/futex.h>
@@ -367,6 +368,9 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
                          void (*fn)(void *arg, size_t begin, size_t end), void *arg) {
     if (threads <= 1 || chunk == 0 || chunk >= n) {
         fn(arg, 0, n);
+        return;
+    }
+    if (crelu__openmp_parallel_for(threads, n, chunk, fn, arg)) {
         return;
     }
     const size_t chunks = n / chunk + (n % chunk != 0);

@@ -169,6 +169,18 @@ Test(threads, big_calls_start_as_many_workers_as_asked, .init = small_tuning) {
     arrays_free(&a);
 }
 
+/* CRELU_OPENMP=1 where no libgomp is loaded (this program has none): the
+ * pool runs the call, as without the variable (test_openmp.c has the rest). */
+Test(threads, crelu_openmp_without_libgomp_leaves_calls_to_the_pool, .init = small_tuning) {
+    setenv("CRELU_OPENMP", "1", 1);
+    const crelu__op op = op_of(&test_configs[0]);
+    arrays a = arrays_make(&test_f32, &op, BIG_N, 3);
+    const int before = thread_count();
+    check_context(&test_f32, &test_configs[0], 2, &a, BIG_N);
+    cr_assert_eq(thread_count(), before + 1, "2 threads = the caller and a pool worker");
+    arrays_free(&a);
+}
+
 Test(threads, crelu_num_threads_sets_the_automatic_count, .init = small_tuning) {
     setenv("CRELU_NUM_THREADS", "1", 1);
     const crelu__op op = op_of(&test_configs[0]);
