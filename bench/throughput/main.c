@@ -170,9 +170,11 @@ static int parse_options(int argc, char **argv, options *o) {
 
 static void print_header(FILE *out) {
     const char *env = getenv("CRELU_NUM_THREADS");
-    fprintf(out, "crelu-bench: libcrelu %s, %ld online CPUs, CRELU_NUM_THREADS %s%s\n",
+    const char *openmp = getenv("CRELU_OPENMP");
+    fprintf(out, "crelu-bench: libcrelu %s, %ld online CPUs, CRELU_NUM_THREADS %s%s, "
+                 "CRELU_OPENMP %s%s\n",
             crelu_version_string(), sysconf(_SC_NPROCESSORS_ONLN), env ? "= " : "unset",
-            env ? env : "");
+            env ? env : "", openmp ? "= " : "unset", openmp ? openmp : "");
     for (size_t g = 0; g < GROUP_COUNT; g++) {
         if (groups[g]->describe) {
             char line[256];
