@@ -56,7 +56,8 @@
 #ifndef SIMD_STREAM_ONE_BY_ONE
 #define SIMD_STREAM_ONE_BY_ONE 0
 #endif
-#define SIMD_UNROLL_FOR(stream) ((stream) && SIMD_STREAM_ONE_BY_ONE ? 1u : SIMD_UNROLL)
+#define SIMD_ONE_BY_ONE(stream) ((stream) && SIMD_STREAM_ONE_BY_ONE)
+#define SIMD_UNROLL_FOR(stream) (SIMD_ONE_BY_ONE(stream) ? 1u : SIMD_UNROLL)
 
 #ifdef V_LOAD_FIRST
 #define SIMD_PARTIAL 1
@@ -275,7 +276,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
     const unsigned shift = (unsigned)(begin % 8);
     /* Vectors loaded before any is stored: the whole block, or one when
      * streaming one by one (see SIMD_UNROLL). */
-    const unsigned group = stream && SIMD_STREAM_ONE_BY_ONE ? 1u : SIMD_BLOCK / LANES;
+    const unsigned group = SIMD_ONE_BY_ONE(stream) ? 1u : SIMD_BLOCK / LANES;
     for (size_t b = 0; b < blocks; b++) {
         const size_t e = begin + b * SIMD_BLOCK;
         uint64_t bits = 0;
@@ -444,7 +445,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
     T *dx, size_t begin, size_t blocks) {
     const unsigned shift = (unsigned)(begin % 8);
     const uint64_t lane_bits = ((uint64_t)1 << LANES) - 1u;
-    const unsigned group = stream && SIMD_STREAM_ONE_BY_ONE ? 1u : SIMD_BLOCK / LANES; /* as forward's */
+    const unsigned group = SIMD_ONE_BY_ONE(stream) ? 1u : SIMD_BLOCK / LANES; /* as forward's */
     for (size_t b = 0; b < blocks; b++) {
         const size_t e = begin + b * SIMD_BLOCK;
         const uint64_t bits = SFX(simd_get_bits)(mask, e, shift);
@@ -524,4 +525,5 @@ static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, c
 #undef SIMD_BLOCK
 #undef SIMD_UNROLL
 #undef SIMD_UNROLL_FOR
+#undef SIMD_ONE_BY_ONE
 #undef SIMD_PARTIAL
