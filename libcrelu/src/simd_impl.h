@@ -28,6 +28,9 @@
  *   Forward and backward from x then align their first input even when
  *   not streaming (simd_head says why), and take the elements before and
  *   after their loop as one partial vector each instead of one by one.
+ *   Optionally, V_LOADU_UNFOLDED(p): V_LOADU as an instruction of its own,
+ *   never folded into the one that uses the value; the streaming backward
+ *   loops load dy with it (kernels_avx512.c says why).
  *
  * Every result is bit-identical to the reference kernels: each lane does the
  * reference's comparisons and arithmetic, and the elements before and after
@@ -58,6 +61,12 @@
 #endif
 #define SIMD_ONE_BY_ONE(stream) ((stream) && SIMD_STREAM_ONE_BY_ONE)
 #define SIMD_UNROLL_FOR(stream) (SIMD_ONE_BY_ONE(stream) ? 1u : SIMD_UNROLL)
+
+#ifndef V_LOADU_UNFOLDED
+#define V_LOADU_UNFOLDED(p) V_LOADU(p)
+#endif
+/* dy in the backward loops: unfolded when streaming. */
+#define SIMD_LOAD_DY(stream, p) ((stream) ? V_LOADU_UNFOLDED(p) : V_LOADU(p))
 
 #ifdef V_LOAD_FIRST
 #define SIMD_PARTIAL 1
@@ -371,7 +380,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_x_vectors)(crelu__variant var
     V xv[SIMD_UNROLL], dyv[SIMD_UNROLL];
     for (unsigned u = 0; u < count; u++) {
         xv[u] = V_LOADU(x + i + u * LANES);
-        dyv[u] = V_LOADU(dy + i + u * LANES);
+        dyv[u] = SIMD_LOAD_DY(stream, dy + i + u * LANES);
     }
     for (unsigned u = 0; u < count; u++) {
         const M passes = SFX(simd_passes)(variant, pytorch, p, xv[u]);
@@ -452,7 +461,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_backward_mask_loop)(
         for (unsigned g = 0; g < SIMD_BLOCK / LANES; g += group) {
             V dyv[SIMD_BLOCK / LANES];
             for (unsigned v = g; v < g + group; v++) {
-                dyv[v] = V_LOADU(dy + e + v * LANES);
+                dyv[v] = SIMD_LOAD_DY(stream, dy + e + v * LANES);
             }
             for (unsigned v = g; v < g + group; v++) {
                 const M passes = M_FROM_BITS((unsigned)((bits >> (v * LANES)) & lane_bits));
@@ -527,3 +536,4 @@ static void SFX(backward_mask)(const crelu__op *op, const unsigned char *mask, c
 #undef SIMD_UNROLL_FOR
 #undef SIMD_ONE_BY_ONE
 #undef SIMD_PARTIAL
+#undef SIMD_LOAD_DY

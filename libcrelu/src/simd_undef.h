@@ -8,6 +8,7 @@
 #undef M
 #undef LANES
 #undef V_LOADU
+#undef V_LOADU_UNFOLDED
 #undef V_STOREU
 #undef V_STREAM
 #undef V_SET1
