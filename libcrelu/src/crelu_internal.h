@@ -181,8 +181,8 @@ static inline const crelu__kernels *crelu__active_kernels(void) {
 #define CRELU__CACHE_LINE 64
 
 /* Sizes that decide how a call runs, derived from the last-level cache:
- * outputs are streamed past the cache when the call reads plus writes more
- * than stream_bytes; it is split across threads in pieces that each touch at
+ * outputs are streamed past the cache when the call reads plus writes at
+ * least stream_bytes; it is split across threads in pieces that each touch at
  * least piece_bytes. */
 typedef struct crelu__tuning {
     size_t stream_bytes;

@@ -69,12 +69,13 @@ static pthread_once_t measured_once = PTHREAD_ONCE_INIT;
 static void measure(void) {
     const size_t cache = crelu__cache_bytes(
         crelu__sysfs_cache_bytes("/sys/devices/system/cpu/cpu0/cache"), sysconf_l3_bytes());
-    /* Measured with crelu-bench on a 2-core AMD EPYC guest with 32 MiB of
-     * L3: two threads copy 32 MiB of data (16 MiB in, 16 MiB out) faster
-     * with ordinary stores (131 GB/s against 106 streamed) and 64 MiB
-     * faster streamed (107 against 86), so outputs are streamed once a
-     * call's data is more than the cache. The piece size is fixed
-     * (crelu_internal.h says why). */
+    /* Measured on a 2-core AMD EPYC guest with 32 MiB of L3, two threads,
+     * each call paired with the same call of the other choice (median of 31
+     * time ratios, every kernel and dtype): a call that reads and writes
+     * 32 MiB (16 MiB in, 16 MiB out) ran 1.2-1.5x faster streamed, 28 MiB
+     * the same either way, 24 MiB 0.75-0.95x and 16 MiB about 0.6x. So
+     * outputs are streamed once a call's data fills the cache. The piece
+     * size is fixed (crelu_internal.h says why). */
     measured.stream_bytes = cache;
     measured.piece_bytes = CRELU__PIECE_BYTES;
     atomic_store_explicit(&crelu__tuning_in_force, &measured, memory_order_release);
