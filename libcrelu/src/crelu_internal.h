@@ -235,6 +235,11 @@ int crelu__threads_from(const char *text, long cpus);
 void crelu__parallel_for(int threads, size_t n, size_t piece,
                          void (*fn)(void *arg, size_t begin, size_t end), void *arg);
 
+/* What a pool worker does when a call wakes it (parallel.c): if the calling
+ * thread runs on CPU `cpu` (-1: unknown) and so does it, it moves to another
+ * CPU of its affinity mask and restores the mask; returns 1 when it did. */
+int crelu__leave_cpu(int cpu);
+
 /* CRELU_OPENMP=1 (openmp.c): runs crelu__parallel_for's call on the team of
  * the process's libgomp, in one contiguous run of pieces per thread, and
  * returns 1; returns 0, having done nothing, when the variable is not "1",

@@ -103,6 +103,7 @@ static struct {
     _Atomic size_t n, chunk;
     _Atomic uint32_t done_when;     /* the value of `done` once every chunk is */
     _Atomic uint32_t slots;         /* the caller and slots - 1 workers */
+    _Atomic int caller_cpu;         /* where the caller posted it, or -1 */
     /* Chunks finished, ever (it wraps): never reset, so that a call does not
      * write the line that workers last wrote. The caller waits on it. */
     _Alignas(CRELU__CACHE_LINE) _Atomic uint32_t done;
@@ -269,6 +270,34 @@ static uint32_t wait_for_job(uint32_t seen, int spin) {
     return now;
 }
 
+/* A worker parked on a futex is woken on the CPU that the scheduler picks,
+ * and on a virtual machine that is often the waker's own: the kernel takes
+ * an idle virtual CPU that the host has halted for a preempted, busy one
+ * (vcpu_is_preempted). The worker then shares the caller's core while the
+ * caller runs every chunk itself, and it is woken there again next time:
+ * on the 2-core guest, calls of 1-2 MiB ran at one thread's speed for
+ * hundreds of calls in a row, in about half of the benchmark's repeats.
+ * Leaving the caller's CPU out of the worker's affinity mask for a moment
+ * moves it at once (the kernel migrates a thread off a CPU its new mask
+ * excludes); the mask is then restored, so nothing stays pinned. */
+int crelu__leave_cpu(int cpu) {
+    if (cpu < 0 || sched_getcpu() != cpu) {
+        return 0;
+    }
+    cpu_set_t allowed, elsewhere;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+        return 0;
+    }
+    elsewhere = allowed;
+    CPU_CLR((size_t)cpu, &elsewhere);
+    /* With no other CPU allowed the mask is empty, and refused. */
+    if (sched_setaffinity(0, sizeof elsewhere, &elsewhere) != 0) {
+        return 0;
+    }
+    (void)sched_setaffinity(0, sizeof allowed, &allowed);
+    return 1;
+}
+
 static void *worker_main(void *arg) {
     const uintptr_t packed = (uintptr_t)arg;
     const uint32_t index = (uint32_t)(packed & 0xff);
@@ -281,6 +310,7 @@ static void *worker_main(void *arg) {
         }
         worked = index + 1 < atomic_load_explicit(&job.slots, memory_order_relaxed);
         if (worked) {
+            (void)crelu__leave_cpu(atomic_load_explicit(&job.caller_cpu, memory_order_relaxed));
             run_chunks(seen, index + 1);
         }
     }
@@ -396,6 +426,7 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
     atomic_store_explicit(&job.n, n, memory_order_relaxed);
     atomic_store_explicit(&job.chunk, chunk, memory_order_relaxed);
     atomic_store_explicit(&job.slots, slots, memory_order_relaxed);
+    atomic_store_explicit(&job.caller_cpu, sched_getcpu(), memory_order_relaxed);
     const uint32_t done_when =
         atomic_load_explicit(&job.done, memory_order_relaxed) + (uint32_t)chunks;
     atomic_store_explicit(&job.done_when, done_when, memory_order_relaxed);
@@ -407,6 +438,7 @@ void crelu__parallel_for(int threads, size_t n, size_t chunk,
     atomic_store(&job.posted, number); /* publishes everything above */
     if (atomic_load(&parked) > 0) {
         futex_wake_all(&job.posted);
+        sched_yield(); /* a worker woken on this CPU moves off it now (crelu__leave_cpu) */
     }
     run_chunks(number, 0); /* the caller works too; with no workers it does it all */
     wait_for_chunks(done_when);

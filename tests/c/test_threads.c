@@ -8,9 +8,10 @@
  * White-box (static library only): the measured thresholds split only calls
  * of tens of MiB, so most tests shrink them (small_tuning) to put arrays of
  * ~1 MiB through the threaded and streaming paths. */
-#define _POSIX_C_SOURCE 200809L /* setenv, fork */
+#define _GNU_SOURCE /* setenv, fork, sched_getcpu, CPU_* */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <stdlib.h>
@@ -179,6 +180,35 @@ Test(threads, crelu_openmp_without_libgomp_leaves_calls_to_the_pool, .init = sma
     check_context(&test_f32, &test_configs[0], 2, &a, BIG_N);
     cr_assert_eq(thread_count(), before + 1, "2 threads = the caller and a pool worker");
     arrays_free(&a);
+}
+
+/* crelu__leave_cpu, which a worker runs when a call wakes it: on the
+ * caller's CPU, with another CPU allowed, it moves and keeps its affinity
+ * mask; anywhere else, or pinned to that one CPU, it does nothing. The
+ * thread may migrate between sched_getcpu() and the call: hence tries. */
+Test(threads, a_worker_on_its_callers_cpu_moves_off_it_and_keeps_its_mask) {
+    cpu_set_t before, after;
+    cr_assert_eq(sched_getaffinity(0, sizeof before, &before), 0);
+    cr_assert_eq(crelu__leave_cpu(-1), 0, "-1: the caller's CPU is unknown");
+    cr_assert_eq(crelu__leave_cpu(CPU_SETSIZE - 1), 0, "a CPU this thread is not on");
+    int moved = 0;
+    for (int attempt = 0; attempt < 100 && !moved; attempt++) {
+        moved = crelu__leave_cpu(sched_getcpu());
+        cr_assert_eq(sched_getaffinity(0, sizeof after, &after), 0);
+        cr_assert(CPU_EQUAL(&before, &after), "the affinity mask is restored");
+    }
+    cr_assert_eq(moved, CPU_COUNT(&before) >= 2, "moves off its CPU when it has another");
+
+    const int here = sched_getcpu();
+    cr_assert_geq(here, 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET((size_t)here, &one);
+    cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    cr_assert_eq(crelu__leave_cpu(here), 0, "pinned to the caller's CPU: nowhere to go");
+    cr_assert_eq(sched_getaffinity(0, sizeof after, &after), 0);
+    cr_assert(CPU_EQUAL(&one, &after));
+    cr_assert_eq(sched_setaffinity(0, sizeof before, &before), 0);
 }
 
 Test(threads, crelu_num_threads_sets_the_automatic_count, .init = small_tuning) {
