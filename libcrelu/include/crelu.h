@@ -298,8 +298,8 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  Threads are used only for calls big enough to gain from them (touching
  *  at least 1 MiB, e.g. 131,072 float32 elements in and out), each taking
  *  at least 512 KiB of it; they come from one pool started on first need
- *  and shared between contexts. Its workers spin for about 50 us after a
- *  call, then sleep: an idle process uses no CPU. A call that finds the pool busy
+ *  and shared between contexts. Its workers spin for about 1 ms after a
+ *  call (yielding the CPU often), then sleep: an idle process uses no CPU. A call that finds the pool busy
  *  with another thread's call runs on its own thread. Results never depend
  *  on the thread count.
  *  The pool survives fork(): a child process starts its own on first need.

@@ -9,9 +9,9 @@
  * the OS has not scheduled holds up nothing: the others take its chunks,
  * and it costs at most the chunk it was running.
  *
- * After its last chunk a worker spins for a few tens of microseconds, so
- * that calls back to back find it awake, then parks on a futex: an idle
- * process burns no CPU. Spinning yields the core often, so that a
+ * After its last chunk a worker spins for a millisecond, so that calls
+ * back to back, or a little apart, find it awake, then parks on a futex:
+ * an idle process burns no CPU. Spinning yields the core often, so that a
  * neighbour's threads get it back at once. (libgomp's workers do not yield
  * while they spin, for milliseconds: a call right after an OpenMP one
  * usually finds the other core taken, and runs on its caller.)
@@ -37,9 +37,17 @@
 
 enum { MAX_WORKERS = 255 };
 
-/* How long a worker spins for the next call before it parks, and how many
- * spin rounds pass between two looks at the clock and two yields. */
-static const uint64_t SPIN_NS = 50 * 1000;
+/* How long a worker spins for the next call before it parks: calls less
+ * than this apart find it awake. Waking a parked worker is slow on a
+ * virtual machine: on the 2-core guest the caller's futex call took about
+ * 33 us (the host wakes the halted virtual CPU) and the worker ran about
+ * 80 us after it, so a call touching 3 MiB, made 300 us after the last,
+ * took 84 us with a 50 us spin and 22 us with this one. A worker parks
+ * after it, so an idle process spends at most this much CPU per worker. */
+static const uint64_t WORKER_SPIN_NS = 1000 * 1000;
+/* How long the caller spins for the last chunks before it sleeps. */
+static const uint64_t CALLER_SPIN_NS = 50 * 1000;
+/* Spin rounds between two looks at the clock and two yields. */
 enum { SPINS_PER_YIELD = 16, PAUSES_PER_LOOK = 4 };
 
 static inline void cpu_relax(void) {
@@ -236,7 +244,7 @@ static void run_chunks(uint32_t number, uint32_t slot) {
     }
 }
 
-/* Returns the next job number after `seen`: spins for SPIN_NS when `spin`,
+/* Returns the next job number after `seen`: spins for WORKER_SPIN_NS when `spin`,
  * then sleeps. */
 static uint32_t wait_for_job(uint32_t seen, int spin) {
     if (spin) {
@@ -247,7 +255,7 @@ static uint32_t wait_for_job(uint32_t seen, int spin) {
                 return now;
             }
             if (round % SPINS_PER_YIELD == 0) {
-                if (now_ns() - start > SPIN_NS) {
+                if (now_ns() - start > WORKER_SPIN_NS) {
                     break;
                 }
                 sched_yield();
@@ -276,7 +284,7 @@ static uint32_t wait_for_job(uint32_t seen, int spin) {
  * (vcpu_is_preempted). The worker then shares the caller's core while the
  * caller runs every chunk itself, and it is woken there again next time:
  * on the 2-core guest, calls of 1-2 MiB ran at one thread's speed for
- * hundreds of calls in a row, in about half of the benchmark's repeats.
+ * hundreds of calls in a row, in most of crelu-bench's runs.
  * Leaving the caller's CPU out of the worker's affinity mask for a moment
  * moves it at once (the kernel migrates a thread off a CPU its new mask
  * excludes); the mask is then restored, so nothing stays pinned. */
@@ -382,7 +390,7 @@ static void wait_for_chunks(uint32_t done_when) {
     const uint64_t start = now_ns();
     for (unsigned round = 1;
          (done = atomic_load_explicit(&job.done, memory_order_acquire)) != done_when; round++) {
-        if (round % SPINS_PER_YIELD == 0 && now_ns() - start > SPIN_NS) {
+        if (round % SPINS_PER_YIELD == 0 && now_ns() - start > CALLER_SPIN_NS) {
             atomic_store(&job.caller_parked, 1);
             while ((done = atomic_load(&job.done)) != done_when) {
                 futex_wait(&job.done, done);
