@@ -299,9 +299,9 @@ CRELU_API int crelu_set_max_value(crelu_ctx *ctx, double max_value);
  *  at least 1 MiB, e.g. 131,072 float32 elements in and out), each taking
  *  at least 512 KiB of it; they come from one pool started on first need
  *  and shared between contexts. Its workers spin for about 1 ms after a
- *  call (yielding the CPU often), then sleep: an idle process uses no CPU. A call that finds the pool busy
- *  with another thread's call runs on its own thread. Results never depend
- *  on the thread count.
+ *  call (yielding the CPU often), then sleep: an idle process uses no CPU.
+ *  A call that finds the pool busy with another thread's call runs on its
+ *  own thread. Results never depend on the thread count.
  *  The pool survives fork(): a child process starts its own on first need.
  *  With the environment variable CRELU_OPENMP=1, in a process that had
  *  libgomp (GCC's OpenMP runtime) loaded when it made its first split call,

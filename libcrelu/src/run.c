@@ -61,8 +61,9 @@ static void backward_piece(void *arg, size_t begin, size_t end) {
 }
 
 /* Whether a call of `arrays` arrays of `array_bytes` each streams its
- * output: once they fill stream_bytes (machine.c says why). Sizes are divided, never multiplied, so nothing overflows; the
- * callers pass `arrays` as a constant, so no division instruction is left. */
+ * output: once they fill stream_bytes (machine.c says why). Sizes are
+ * divided, never multiplied, so nothing overflows; the callers pass
+ * `arrays` as a constant, so no division instruction is left. */
 static int streams(const crelu__tuning *tuning, size_t array_bytes, size_t arrays) {
     return array_bytes >= tuning->stream_bytes / arrays;
 }
