@@ -14,6 +14,7 @@
  *   plain_<area> [--list | --run SUITE/NAME | SUITE/NAME...]
  * Exit status: 0 when every test run passed or skipped, 1 otherwise. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* syscall */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,19 +140,44 @@ static const plain_test *find(const char *id) {
     return NULL;
 }
 
-static void *nothing(void *arg) {
-    return arg;
+static void *note_tid(void *tid) {
+    *(pid_t *)tid = (pid_t)syscall(SYS_gettid);
+    return NULL;
+}
+
+/* Waits until /proc/self/task no longer lists a joined thread: pthread_join
+ * returns once the thread has cleared its tid, and the thread is torn down
+ * after that (under qemu-user, which clears the tid itself, for some
+ * milliseconds on a loaded machine). Returns -1 if it is still there after
+ * 10 s. */
+static int wait_until_gone(pid_t tid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", (int)tid);
+    for (int ms = 0; ms < 10000; ms++) {
+        if (access(path, F_OK) != 0) {
+            return 0;
+        }
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    }
+    return -1;
 }
 
 /* In the test's own process: the suite's and the test's set-up, the body,
  * then their tear-down, in Criterion's order. A thread started and joined
  * first makes ThreadSanitizer start its own background thread now (it does
  * at the first pthread_create), so tests that count their process's threads
- * count the library's alone. */
+ * count the library's alone; the test starts once that first thread is
+ * gone from /proc/self/task, or it would count it too. */
 static int run_here(const plain_test *test) {
     pthread_t first;
-    if (pthread_create(&first, NULL, nothing, NULL) != 0 || pthread_join(first, NULL) != 0) {
+    pid_t first_tid = 0;
+    if (pthread_create(&first, NULL, note_tid, &first_tid) != 0 || pthread_join(first, NULL) != 0) {
         fprintf(stderr, "plain runner: cannot start a thread\n");
+        return 1;
+    }
+    if (wait_until_gone(first_tid) != 0) {
+        fprintf(stderr, "plain runner: thread %d still listed 10 s after it ended\n",
+                (int)first_tid);
         return 1;
     }
     const struct criterion_test_extra_data *suite = suite_extra(test->suite);
