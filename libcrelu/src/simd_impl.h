@@ -31,6 +31,9 @@
  *   Optionally, V_LOADU_UNFOLDED(p): V_LOADU as an instruction of its own,
  *   never folded into the one that uses the value; the streaming backward
  *   loops load dy with it (kernels_avx512.c says why).
+ *   Optionally, M_PAIR_TO_BITS(m, n): M_TO_BITS(m) | M_TO_BITS(n) << LANES,
+ *   where the ISA packs two masks for the price of one (kernels_avx2.c
+ *   says where); mask-mode forward then takes its bits two vectors at a time.
  *
  * Every result is bit-identical to the reference kernels: each lane does the
  * reference's comparisons and arithmetic, and the elements before and after
@@ -294,6 +297,23 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
             for (unsigned v = g; v < g + group; v++) {
                 xv[v] = V_LOADU(x + e + v * LANES);
             }
+#ifdef M_PAIR_TO_BITS
+            /* The same as the loop below, two vectors' bits at a time. Kept
+             * apart so that the tables without pairs compile as before. */
+            if (group % 2 == 0) {
+                for (unsigned v = g; v < g + group; v += 2) {
+                    bits |= (uint64_t)M_PAIR_TO_BITS(
+                                SFX(simd_passes)(variant, pytorch, p, xv[v]),
+                                SFX(simd_passes)(variant, pytorch, p, xv[v + 1]))
+                            << (v * LANES);
+                    for (unsigned w = v; w < v + 2; w++) {
+                        SFX(simd_store)(stream, y + e + w * LANES,
+                                        SFX(simd_forward_one)(variant, p, xv[w]));
+                    }
+                }
+                continue;
+            }
+#endif
             for (unsigned v = g; v < g + group; v++) {
                 bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv[v]))
                         << (v * LANES);

@@ -24,6 +24,7 @@
 #undef V_SELECT
 #undef V_KEEP
 #undef M_TO_BITS
+#undef M_PAIR_TO_BITS
 #undef M_FROM_BITS
 #undef FENCE
 #undef V_LOAD_FIRST
