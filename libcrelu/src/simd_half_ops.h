@@ -15,6 +15,7 @@
  *   H_GT(a, b), H_EQ(a, b)   signed 16-bit a > b, a == b: an M
  *   M_AND, M_OR (m, n), M_ANDNOT(m, n)   on masks; the last is ~m & n
  *   H_SELECT(m, a, b)     m ? a : b
+ *   H_FILL(m, a)          m ? 0xffff : a (an OR where M is a vector)
  *   H_KEEP(m, a), H_DROP(m, a)   m ? a : 0 and m ? 0 : a
  *   H_SCALE(a, g)         lane-wise narrow(widen(a) * g), g a float: the
  *                         float32 product narrowed once, as HALF_NARROW does
@@ -31,7 +32,7 @@
 /* The call's constants. The cap's thresholds are patterns: the largest
  * key whose value is <= the cap (and < the cap), as float32 compares them. */
 typedef struct SFX(simd_params) {
-    V zero, minus_one, infinity, cap_at_most, cap_below, cap, nan_out;
+    V zero, minus_one, infinity, cap_at_most, cap_below, cap;
     V minus_zero, minus_infinity, above_infinity; /* +inf + 1 */
     V pattern_one, before_minus_infinity;           /* 1, -inf - 1 */
     float slope, one, gain_block;
@@ -47,7 +48,6 @@ static SFX(simd_params) SFX(simd_params_of)(const crelu__op *op) {
     p.above_infinity = H_SET1(HALF_INFINITY + 1);
     p.pattern_one = H_SET1(1);
     p.before_minus_infinity = H_SET1(0x8000 + HALF_INFINITY - 1);
-    p.nan_out = H_SET1(HALF_NAN_FORWARD ? 0xffff : 0);
     p.slope = (float)op->slope;
     p.one = (float)op->one; /* from data: dy * 1 must not fold to dy */
     p.gain_block = op->variant == CRELU__LEAKY ? p.slope : 0.0f;
@@ -93,7 +93,7 @@ static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
         if (!HALF_NAN_FORWARD) {
             return y; /* a NaN is not negative: it passed */
         }
-        return H_SELECT(H_GT(H_ANDNOT(p->minus_zero, x), p->infinity), p->nan_out, y);
+        return H_FILL(H_GT(H_ANDNOT(p->minus_zero, x), p->infinity), y);
     }
     const SFX(simd_keyed) k = SFX(simd_key)(p, x);
     V y;
@@ -106,7 +106,7 @@ static CRELU__ALWAYS_INLINE V SFX(simd_forward_one)(crelu__variant variant,
     if (variant == CRELU__CLIPPED) {
         y = H_SELECT(H_GT(k.key, p->cap_at_most), p->cap, y);
     }
-    return H_SELECT(k.nan, HALF_NAN_FORWARD ? p->nan_out : x, y);
+    return HALF_NAN_FORWARD ? H_FILL(k.nan, y) : H_SELECT(k.nan, x, y);
 }
 
 /* The mask bit: where backward passes dy through. */

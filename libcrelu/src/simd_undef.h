@@ -43,6 +43,7 @@
 #undef H_GT
 #undef H_EQ
 #undef H_SELECT
+#undef H_FILL
 #undef H_KEEP
 #undef H_DROP
 #undef M_OR
