@@ -106,6 +106,7 @@ static inline __m256d avx2_lanes_f64(unsigned bits) {
 #define H_EQ(a, b) _mm256_cmpeq_epi16(a, b)
 #define H_SELECT(m, a, b) _mm256_blendv_epi8(b, a, m)
 #define H_FILL(m, a) _mm256_or_si256(m, a)
+#define H_NONZERO(a) _mm256_cmpgt_epi16(_mm256_and_si256(a, H_SET1(0x7fff)), _mm256_setzero_si256())
 #define H_KEEP(m, a) _mm256_and_si256(m, a)
 #define H_DROP(m, a) _mm256_andnot_si256(m, a)
 #define M_AND(m, n) _mm256_and_si256(m, n)

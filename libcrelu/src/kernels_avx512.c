@@ -133,6 +133,7 @@ static int avx512_supported(void) {
 #define H_EQ(a, b) _mm512_cmpeq_epi16_mask(a, b)
 #define H_SELECT(m, a, b) _mm512_mask_blend_epi16(m, b, a)
 #define H_FILL(m, a) _mm512_mask_mov_epi16(a, m, _mm512_set1_epi16(-1))
+#define H_NONZERO(a) _mm512_test_epi16_mask(a, H_SET1(0x7fff))
 #define H_KEEP(m, a) _mm512_maskz_mov_epi16(m, a)
 #define H_DROP(m, a) _mm512_maskz_mov_epi16((__mmask32)~(m), a)
 #define M_AND(m, n) ((__mmask32)((m) & (n)))

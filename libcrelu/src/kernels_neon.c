@@ -130,6 +130,7 @@ static inline uint64x2_t neon_lanes_f64(unsigned bits) {
 #define H_EQ(a, b) vceqq_u16(a, b)
 #define H_SELECT(m, a, b) vbslq_u16(m, a, b)
 #define H_FILL(m, a) vorrq_u16(m, a)
+#define H_NONZERO(a) vtstq_u16(a, H_SET1(0x7fff))
 #define H_KEEP(m, a) vandq_u16(m, a)
 #define H_DROP(m, a) vbicq_u16(a, m)
 #define M_AND(m, n) vandq_u16(m, n)

@@ -103,6 +103,7 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define H_EQ(a, b) _mm_cmpeq_epi16(a, b)
 #define H_SELECT(m, a, b) SSE2_SELECT(si128, m, a, b)
 #define H_FILL(m, a) _mm_or_si128(m, a)
+#define H_NONZERO(a) _mm_cmpgt_epi16(_mm_and_si128(a, H_SET1(0x7fff)), _mm_setzero_si128())
 #define H_KEEP(m, a) _mm_and_si128(m, a)
 #define H_DROP(m, a) _mm_andnot_si128(m, a)
 #define M_AND(m, n) _mm_and_si128(m, n)

@@ -61,6 +61,12 @@ static CRELU__ALWAYS_INLINE M SFX(simd_passes)(crelu__variant variant, int pytor
     }
 }
 
+/* simd_passes in mask-mode forward: nothing cheaper here. */
+static CRELU__ALWAYS_INLINE M SFX(simd_forward_passes)(crelu__variant variant, int pytorch,
+                                                       const SFX(simd_params) * p, V x) {
+    return SFX(simd_passes)(variant, pytorch, p, x);
+}
+
 /* PyTorch's ReLU and clipped rows select (blocked is +0); the others multiply
  * dy by 1 or by the blocked gain. */
 static CRELU__ALWAYS_INLINE V SFX(simd_backward_one)(int selects, const SFX(simd_params) * p,

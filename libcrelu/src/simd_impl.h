@@ -7,6 +7,8 @@
  *   SFX(simd_params), SFX(simd_params_of)(op)   the call's constants
  *   SFX(simd_forward_one)(variant, p, x)        the "forward y" column
  *   SFX(simd_passes)(variant, pytorch, p, x)    the mask bit, as lanes of M
+ *   SFX(simd_forward_passes)(variant, pytorch, p, x)   the same, in mask-mode
+ *                         forward, which has simd_forward_one(x) at hand
  *   SFX(simd_backward_one)(selects, p, passes, dy)   the backward columns
  *   and the one-element functions of the reference for the same dtype
  *
@@ -303,8 +305,8 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
             if (group % 2 == 0) {
                 for (unsigned v = g; v < g + group; v += 2) {
                     bits |= (uint64_t)M_PAIR_TO_BITS(
-                                SFX(simd_passes)(variant, pytorch, p, xv[v]),
-                                SFX(simd_passes)(variant, pytorch, p, xv[v + 1]))
+                                SFX(simd_forward_passes)(variant, pytorch, p, xv[v]),
+                                SFX(simd_forward_passes)(variant, pytorch, p, xv[v + 1]))
                             << (v * LANES);
                     for (unsigned w = v; w < v + 2; w++) {
                         SFX(simd_store)(stream, y + e + w * LANES,
@@ -315,7 +317,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
             }
 #endif
             for (unsigned v = g; v < g + group; v++) {
-                bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv[v]))
+                bits |= (uint64_t)M_TO_BITS(SFX(simd_forward_passes)(variant, pytorch, p, xv[v]))
                         << (v * LANES);
                 SFX(simd_store)(stream, y + e + v * LANES,
                                 SFX(simd_forward_one)(variant, p, xv[v]));
@@ -352,7 +354,7 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_part)(
     unsigned k = 0;
     for (; count - k >= LANES; k += LANES) {
         const V xv = V_LOADU(x + begin + k);
-        bits |= (uint64_t)M_TO_BITS(SFX(simd_passes)(variant, pytorch, p, xv)) << k;
+        bits |= (uint64_t)M_TO_BITS(SFX(simd_forward_passes)(variant, pytorch, p, xv)) << k;
         V_STOREU(y + begin + k, SFX(simd_forward_one)(variant, p, xv));
     }
     for (; k < count; k++) {

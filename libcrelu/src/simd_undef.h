@@ -44,6 +44,7 @@
 #undef H_EQ
 #undef H_SELECT
 #undef H_FILL
+#undef H_NONZERO
 #undef H_KEEP
 #undef H_DROP
 #undef M_OR
