@@ -92,6 +92,8 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define V_STOREU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), v)
 #define V_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), v)
 #define M_TO_BITS(m) ((unsigned)_mm_movemask_epi8(_mm_packs_epi16(m, _mm_setzero_si128())))
+/* m's lanes to bytes 0-7 and n's to 8-15, signs kept: one pack for two. */
+#define M_PAIR_TO_BITS(m, n) ((unsigned)_mm_movemask_epi8(_mm_packs_epi16(m, n)))
 #define M_FROM_BITS(bits) sse2_lanes_u16(bits)
 #define FENCE() _mm_sfence()
 #define H_SET1(u) _mm_set1_epi16((short)(u))

@@ -34,8 +34,9 @@
  *   never folded into the one that uses the value; the streaming backward
  *   loops load dy with it (kernels_avx512.c says why).
  *   Optionally, M_PAIR_TO_BITS(m, n): M_TO_BITS(m) | M_TO_BITS(n) << LANES,
- *   where the ISA packs two masks for the price of one (kernels_avx2.c
- *   says where); mask-mode forward then takes its bits two vectors at a time.
+ *   where the ISA packs two masks for the price of one (SSE2's and AVX2's
+ *   16-bit lanes; kernels_avx2.c measures it); mask-mode forward then takes
+ *   its bits two vectors at a time.
  *
  * Every result is bit-identical to the reference kernels: each lane does the
  * reference's comparisons and arithmetic, and the elements before and after
