@@ -171,10 +171,12 @@ static int parse_options(int argc, char **argv, options *o) {
 static void print_header(FILE *out) {
     const char *env = getenv("CRELU_NUM_THREADS");
     const char *openmp = getenv("CRELU_OPENMP");
-    fprintf(out, "crelu-bench: libcrelu %s, %ld online CPUs, CRELU_NUM_THREADS %s%s, "
-                 "CRELU_OPENMP %s%s\n",
-            crelu_version_string(), sysconf(_SC_NPROCESSORS_ONLN), env ? "= " : "unset",
-            env ? env : "", openmp ? "= " : "unset", openmp ? openmp : "");
+    const char *isa = getenv("CRELU_ISA");
+    fprintf(out, "crelu-bench: libcrelu %s (kernel table %s; CRELU_ISA %s%s), %ld online CPUs, "
+                 "CRELU_NUM_THREADS %s%s, CRELU_OPENMP %s%s\n",
+            crelu_version_string(), crelu_isa_name(), isa ? "= " : "unset", isa ? isa : "",
+            sysconf(_SC_NPROCESSORS_ONLN), env ? "= " : "unset", env ? env : "",
+            openmp ? "= " : "unset", openmp ? openmp : "");
     for (size_t g = 0; g < GROUP_COUNT; g++) {
         if (groups[g]->describe) {
             char line[256];
