@@ -95,6 +95,8 @@ static inline __m256d avx2_lanes_f64(unsigned bits) {
 #define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), v)
 #define M_TO_BITS(m) half256_bits(m)
 #define M_PAIR_TO_BITS(m, n) half256_pair_bits(m, n)
+#define H_PAIR_NONZERO_BITS(a, b) half256_pair_nonzero_bits(a, b)
+#define H_PAIR_SATURATED_BITS(a, b) half256_pair_saturated_bits(a, b)
 #define M_FROM_BITS(bits) half256_lanes(bits)
 #define FENCE() _mm_sfence()
 #define H_SET1(u) _mm256_set1_epi16((short)(u))
@@ -120,15 +122,35 @@ static inline unsigned half256_bits(__m256i m) {
     return (unsigned)_mm_movemask_epi8(bytes);
 }
 
-/* Two masks' lanes as bits 0..31: packs interleaves their 128-bit halves
- * (m's low, n's low, m's high, n's high), the permute puts them in order.
- * Three operations where two half256_bits take six: at 2^24 elements with
- * this table on the AVX-512 host, forward_mask went from 0.89 to 0.95 of
- * the copy ceiling in bfloat16 and from 0.96 to 1.01 in float16 (means of
- * 8 crelu-bench runs each, the old and new library alternating). */
+/* Bits 0..31 from the bytes' signs of _mm256_packs_epi16(m, n), which
+ * interleaves the two vectors' 128-bit halves (m's low, n's low, m's high,
+ * n's high): the permute puts them in order. */
+static inline unsigned half256_packed_bits(__m256i packed) {
+    return (unsigned)_mm256_movemask_epi8(_mm256_permute4x64_epi64(packed, 0xd8));
+}
+
+/* Two masks' lanes as bits 0..31: three operations where two
+ * half256_bits take six. At 2^24 elements with this table on the AVX-512
+ * host, forward_mask went from 0.89 to 0.95 of the copy ceiling in
+ * bfloat16 and from 0.96 to 1.01 in float16 (means of 8 crelu-bench runs
+ * each, the old and new library alternating). */
 static inline unsigned half256_pair_bits(__m256i m, __m256i n) {
-    return (unsigned)_mm256_movemask_epi8(
-        _mm256_permute4x64_epi64(_mm256_packs_epi16(m, n), 0xd8));
+    return half256_packed_bits(_mm256_packs_epi16(m, n));
+}
+
+/* Signed saturation keeps a lane 0 exactly when it was 0, so the bytes
+ * tell the lanes' zeros apart; doubling first drops the sign bit. */
+static inline unsigned half256_pair_nonzero_bits(__m256i a, __m256i b) {
+    const __m256i packed = _mm256_packs_epi16(_mm256_add_epi16(a, a), _mm256_add_epi16(b, b));
+    return ~half256_packed_bits(_mm256_cmpeq_epi8(packed, _mm256_setzero_si256()));
+}
+
+/* Saturated to bytes, then doubled: 0 and -128 are the bytes that double
+ * to 0. */
+static inline unsigned half256_pair_saturated_bits(__m256i a, __m256i b) {
+    const __m256i packed = _mm256_packs_epi16(a, b);
+    return ~half256_packed_bits(
+        _mm256_cmpeq_epi8(_mm256_add_epi8(packed, packed), _mm256_setzero_si256()));
 }
 
 static inline __m256i half256_lanes(unsigned bits) {

@@ -94,6 +94,8 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define M_TO_BITS(m) ((unsigned)_mm_movemask_epi8(_mm_packs_epi16(m, _mm_setzero_si128())))
 /* m's lanes to bytes 0-7 and n's to 8-15, signs kept: one pack for two. */
 #define M_PAIR_TO_BITS(m, n) ((unsigned)_mm_movemask_epi8(_mm_packs_epi16(m, n)))
+#define H_PAIR_NONZERO_BITS(a, b) sse2_pair_nonzero_bits(a, b)
+#define H_PAIR_SATURATED_BITS(a, b) sse2_pair_saturated_bits(a, b)
 #define M_FROM_BITS(bits) sse2_lanes_u16(bits)
 #define FENCE() _mm_sfence()
 #define H_SET1(u) _mm_set1_epi16((short)(u))
@@ -111,6 +113,21 @@ static inline __m128d sse2_lanes_f64(unsigned bits) {
 #define M_AND(m, n) _mm_and_si128(m, n)
 #define M_OR(m, n) _mm_or_si128(m, n)
 #define M_ANDNOT(m, n) _mm_andnot_si128(m, n)
+/* Bits 0..15 where a byte is not 0. */
+static inline unsigned sse2_nonzero_byte_bits(__m128i bytes) {
+    return 0xffffu & ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128()));
+}
+
+/* As kernels_avx2.c's half256_pair_nonzero_bits and _saturated_bits. */
+static inline unsigned sse2_pair_nonzero_bits(__m128i a, __m128i b) {
+    return sse2_nonzero_byte_bits(_mm_packs_epi16(_mm_add_epi16(a, a), _mm_add_epi16(b, b)));
+}
+
+static inline unsigned sse2_pair_saturated_bits(__m128i a, __m128i b) {
+    const __m128i packed = _mm_packs_epi16(a, b);
+    return sse2_nonzero_byte_bits(_mm_add_epi8(packed, packed));
+}
+
 static inline __m128i sse2_lanes_u16(unsigned bits) {
     const __m128i lane = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
     return _mm_cmpeq_epi16(_mm_and_si128(_mm_set1_epi16((short)bits), lane), lane);

@@ -9,6 +9,9 @@
  *   SFX(simd_passes)(variant, pytorch, p, x)    the mask bit, as lanes of M
  *   SFX(simd_forward_passes)(variant, pytorch, p, x)   the same, in mask-mode
  *                         forward, which has simd_forward_one(x) at hand
+ *   SFX(simd_forward_pair_bits)(variant, pytorch, p, x0, x1)   where the
+ *                         table defines M_PAIR_TO_BITS (below): bits
+ *                         0..2*LANES-1, simd_forward_passes of x0 then x1
  *   SFX(simd_backward_one)(selects, p, passes, dy)   the backward columns
  *   and the one-element functions of the reference for the same dtype
  *
@@ -36,7 +39,7 @@
  *   Optionally, M_PAIR_TO_BITS(m, n): M_TO_BITS(m) | M_TO_BITS(n) << LANES,
  *   where the ISA packs two masks for the price of one (SSE2's and AVX2's
  *   16-bit lanes; kernels_avx2.c measures it); mask-mode forward then takes
- *   its bits two vectors at a time.
+ *   its bits two vectors at a time, from simd_forward_pair_bits.
  *
  * Every result is bit-identical to the reference kernels: each lane does the
  * reference's comparisons and arithmetic, and the elements before and after
@@ -305,9 +308,8 @@ static CRELU__ALWAYS_INLINE void SFX(simd_forward_mask_loop)(
              * apart so that the tables without pairs compile as before. */
             if (group % 2 == 0) {
                 for (unsigned v = g; v < g + group; v += 2) {
-                    bits |= (uint64_t)M_PAIR_TO_BITS(
-                                SFX(simd_forward_passes)(variant, pytorch, p, xv[v]),
-                                SFX(simd_forward_passes)(variant, pytorch, p, xv[v + 1]))
+                    bits |= (uint64_t)SFX(simd_forward_pair_bits)(variant, pytorch, p, xv[v],
+                                                                  xv[v + 1])
                             << (v * LANES);
                     for (unsigned w = v; w < v + 2; w++) {
                         SFX(simd_store)(stream, y + e + w * LANES,

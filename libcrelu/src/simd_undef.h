@@ -25,6 +25,8 @@
 #undef V_KEEP
 #undef M_TO_BITS
 #undef M_PAIR_TO_BITS
+#undef H_PAIR_NONZERO_BITS
+#undef H_PAIR_SATURATED_BITS
 #undef M_FROM_BITS
 #undef FENCE
 #undef V_LOAD_FIRST
