@@ -96,6 +96,12 @@ static uint32_t range_end(uint64_t word) {
     return (uint32_t)word & MAX_CHUNKS;
 }
 
+/* The chunks left in a range, if it is job `number`'s. */
+static uint32_t range_left(uint64_t word, uint32_t number) {
+    const uint32_t begin = range_begin(word), end = range_end(word);
+    return (uint32_t)(word >> (2 * RANGE_BITS)) == number && begin < end ? end - begin : 0;
+}
+
 /* The job on offer. Its fields are written by the caller before it posts
  * the job and may be read by a late worker while the caller writes the next
  * one: they are atomics (relaxed), and a worker trusts what it read only
@@ -147,7 +153,7 @@ static int take_chunks(uint32_t number, uint32_t slot, take how, uint32_t *first
     uint64_t seen = atomic_load_explicit(word, memory_order_acquire);
     for (;;) {
         const uint32_t begin = range_begin(seen), end = range_end(seen);
-        *left = (uint32_t)(seen >> (2 * RANGE_BITS)) == number && begin < end ? end - begin : 0;
+        *left = range_left(seen, number);
         const uint32_t taken = how == OWNER             ? 1u
                                : how == THIEF_HALF_UP ? (*left + 1u) / 2u
                                                       : *left / 2u;
@@ -166,30 +172,53 @@ static int take_chunks(uint32_t number, uint32_t slot, take how, uint32_t *first
     }
 }
 
-/* Spins for about `ns` nanoseconds. */
-static void spin_for(uint64_t ns) {
+/* The chunks of job `number` left in the ranges of the threads but `slot`. */
+static uint32_t chunks_left_elsewhere(uint32_t number, uint32_t slot, uint32_t slots) {
+    uint32_t left = 0;
+    for (uint32_t k = 1; k < slots; k++) {
+        left += range_left(
+            atomic_load_explicit(&ranges[(slot + k) % slots].word, memory_order_relaxed), number);
+    }
+    return left;
+}
+
+/* Spins for about `ns` nanoseconds before a steal; returns 0 at once when
+ * no other range has chunks left, since then there is nothing to wait
+ * for. Waiting regardless held every split call up by a grace or two
+ * after its last chunk: at 2^23 float32 on the 2-core guest, forward went
+ * from 0.99 to 1.15 of the copy ceiling this way (means of 8 crelu-bench
+ * runs each, the old and new library alternating). */
+static int wait_to_steal(uint32_t number, uint32_t slot, uint32_t slots, uint64_t ns) {
     const uint64_t start = now_ns();
-    do {
+    for (;;) {
+        if (chunks_left_elsewhere(number, slot, slots) == 0) {
+            return 0;
+        }
+        if (now_ns() - start >= ns) {
+            return 1;
+        }
         for (int i = 0; i < 16; i++) {
             cpu_relax();
         }
-    } while (now_ns() - start < ns);
+    }
 }
 
 /* Steals for thread `slot`, whose own range is empty, after `grace` ns
  * (about one of its own chunks' time; 0 when it ran none). Data a chunk
  * touches sits in the cache of the core that ran it in the previous call,
  * and a cache line takes ~0.3 us to cross cores on a virtual machine: a
- * thread that has only just run out waits a chunk's time before it steals,
- * and then leaves a running owner its last chunk, so that calls back to
- * back keep each part on the core that has it. A worker that is not
- * running loses half of its range per grace, and then its last chunk.
- * Returns 1 with the stolen chunks made its own range, 0 when no range has
- * any left. */
+ * thread that has only just run out waits a chunk's time before it steals
+ * (if any range has chunks left: see wait_to_steal), and then leaves a
+ * running owner its last chunk, so that calls back to back keep each part
+ * on the core that has it. A worker that is not running loses half of its
+ * range per grace, and then its last chunk. Returns 1 with the stolen
+ * chunks made its own range, 0 when no range has any left. */
 static int steal(uint32_t number, uint32_t slot, uint32_t slots, uint64_t grace) {
     for (take how = grace > 0 ? THIEF_HALF_DOWN : THIEF_HALF_UP;;
          how = THIEF_HALF_UP) {
-        spin_for(grace);
+        if (!wait_to_steal(number, slot, slots, grace)) {
+            return 0;
+        }
         uint32_t first, last, left, remaining = 0;
         for (uint32_t k = 1; k < slots; k++) {
             if (take_chunks(number, (slot + k) % slots, how, &first, &last, &left)) {

@@ -506,6 +506,33 @@ Test(threads, a_stalled_worker_holds_up_only_the_chunk_it_runs, .timeout = 30) {
                  "have taken all but the one it stalled in)", atomic_load(&job.on_worker));
 }
 
+/* A thread that runs out of chunks waits a chunk's time before it steals
+ * only when some range still has chunks: with none left it is done at once.
+ * Two chunks of 200 ms, one per thread, take 200 ms; waiting regardless
+ * took at least 400 (each thread a chunk's time more), so 350 leaves the
+ * scheduler 150 ms. */
+enum { SLOW_CHUNK_MS = 200 };
+
+static void slow_piece(void *arg, size_t begin, size_t end) {
+    (void)arg, (void)begin, (void)end;
+    const struct timespec slow = {0, SLOW_CHUNK_MS * 1000L * 1000L};
+    nanosleep(&slow, NULL);
+}
+
+static double monotonic_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+Test(threads, a_thread_with_nothing_left_to_steal_does_not_wait, .timeout = 30) {
+    const double start = monotonic_ms();
+    crelu__parallel_for(2, 2 * 64, 64, slow_piece, NULL);
+    const double took = monotonic_ms() - start;
+    cr_assert_lt(took, 1.75 * SLOW_CHUNK_MS, "two chunks of %d ms on two threads took %.0f ms",
+                 SLOW_CHUNK_MS, took);
+}
+
 Test(threads, the_pool_stops_at_255_workers) {
     /* 1000 chunks and 1000 threads asked for. */
     const int before = thread_count();
